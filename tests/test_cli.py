@@ -1,0 +1,64 @@
+"""The real command line: `python run.py` as a user types it, in a subprocess."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from PIL import Image
+
+from wgan_repro.run_files import read_json
+from wgan_repro.train import COLUMNS
+
+ROOT = Path(__file__).resolve().parents[1]
+DEBIAN = Path("/usr/share/datasets/fashion-mnist")
+
+
+def run_cli(*args, cwd=ROOT, env=None):
+    return subprocess.run([sys.executable, "run.py", *args], cwd=cwd, capture_output=True, text=True,
+                          env={**os.environ, **(env or {})}, timeout=600)
+
+
+def test_smoke_sweep_writes_one_folder_per_run(tmp_path, fake_data_root):
+    data = [] if DEBIAN.exists() else [f"data.root={fake_data_root}"]
+    sweep = tmp_path / "sweep"
+    proc = run_cli("-m", "model=dcgan,mlp", "loss=wgan,gan", "experiment=smoke", f"hydra.sweep.dir={sweep}",
+                   "train.threads=1", *data)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    runs = sorted(p.name for p in sweep.iterdir() if p.is_dir())
+    assert runs == [f"experiment=smoke,loss={l},model={m}" for l in ("gan", "wgan") for m in ("dcgan", "mlp")]
+    for name in runs:
+        run = sweep / name
+        metrics = pd.read_csv(run / "metrics.csv")
+        assert list(metrics.columns) == COLUMNS
+        assert metrics["iter"].tolist() == [1, 2, 3, 4]
+        assert metrics["wall_time"].is_monotonic_increasing
+        loss = "wgan" if "loss=wgan" in name else "gan"
+        assert metrics["critic_steps"].iloc[-1] == (20 if loss == "wgan" else 4)
+        meta = read_json(run / "run.json")
+        assert meta["choices"]["loss"] == loss and meta["choices"]["model"] in name
+        assert read_json(run / "status.json")["status"] == "finished"
+        assert (run / ".hydra" / "config.yaml").exists()
+        for grid in ("real", "iter_000002", "iter_000004", "final"):
+            with Image.open(run / "samples" / f"{grid}.png") as img:
+                assert img.size == (8 * 34 + 2, 2 * 34 + 2)      # 16 images of 32x32, 8 a row, padding 2
+        with Image.open(run / "samples" / "final.png") as a, Image.open(run / "samples" / "iter_000002.png") as b:
+            assert a.tobytes() != b.tobytes()                      # the generator moved
+
+
+def test_bad_override_is_one_line_and_leaves_no_run_folder(tmp_path):
+    proc = run_cli("model=resnet", f"out_dir={tmp_path}")
+    assert proc.returncode != 0
+    assert "model" in proc.stderr and "dcgan" in proc.stderr
+    proc = run_cli("loss.optim.lr=-0.1", "experiment=smoke", f"out_dir={tmp_path}")
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == "error: loss.optim.lr=-0.1 must be > 0 (the paper's: 5e-5 for wgan, 2e-4 for gan)"
+    assert not list(tmp_path.rglob("metrics.csv")) and not list((tmp_path / "runs").glob("*"))
+
+
+def test_missing_data_stops_before_training_with_how_to_get_it(tmp_path):
+    proc = run_cli("experiment=smoke", f"out_dir={tmp_path}", f"data.root={tmp_path}/none",
+                   env={"WGAN_REPRO_DEBIAN_FASHION_MNIST": str(tmp_path / "nowhere")})
+    assert proc.returncode == 2
+    assert "apt-get install dataset-fashion-mnist" in proc.stderr.strip().splitlines()[-1]

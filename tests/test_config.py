@@ -1,0 +1,46 @@
+import pytest
+
+from wgan_repro.config import validate
+from wgan_repro.registry import ConfigError
+
+
+@pytest.mark.parametrize("model", ["dcgan", "dcgan_nobn", "mlp"])
+@pytest.mark.parametrize("loss", ["wgan", "gan", "nsgan"])
+def test_every_pair_composes_with_its_paper_defaults(compose_cfg, model, loss):
+    cfg = validate(compose_cfg(f"model={model}", f"loss={loss}"))
+    assert cfg.critic.name == "dcgan" and cfg.critic.batchnorm
+    if loss == "wgan":
+        assert (cfg.loss.optim.name, cfg.loss.optim.lr, cfg.loss.n_critic, cfg.loss.clip) == ("rmsprop", 5e-5, 5, 0.01)
+        assert cfg.loss.warmup.enabled and cfg.loss.warmup.critic_steps == 100
+    else:
+        assert (cfg.loss.optim.name, cfg.loss.optim.lr, list(cfg.loss.optim.betas)) == ("adam", 2e-4, [0.5, 0.999])
+        assert cfg.loss.n_critic == 1 and cfg.loss.clip is None
+
+
+def test_paper_experiment_sets_the_paper_scale(compose_cfg):
+    cfg = validate(compose_cfg("experiment=paper"))
+    assert cfg.data.image_size == 64 and cfg.model.ngf == 64 and cfg.critic.ndf == 64
+    assert cfg.model.nz == 100 and cfg.train.batch_size == 64
+
+
+def test_two_d_data_default_to_mlp_networks_and_cli_can_override(compose_cfg):
+    cfg = validate(compose_cfg("data=eight_gaussians", fake_data=False))
+    assert cfg.model.name == "mlp" and cfg.critic.name == "mlp"
+    cfg = compose_cfg("data=swiss_roll", "critic=dcgan", fake_data=False)
+    assert cfg.critic.name == "dcgan"
+
+
+@pytest.mark.parametrize("override, message", [
+    ("loss.optim.lr=-1", r"loss.optim.lr=-1.0 must be > 0"),
+    ("loss.clip=0", r"loss.clip=0.0 must be > 0"),
+    ("train.batch_size=0", r"train.batch_size=0 must be >= 1"),
+    ("train.iters=abc", r"bad config value at train.iters"),
+    ("+model.width=3", r"unknown option model.width"),
+    ("model.ngf=1.5", r"model.ngf must be of type int"),
+    ("loss.optim.name=adagrad", r"must be one of rmsprop, adam, sgd"),
+    ("loss.name=lsgan", r"unknown loss 'lsgan': valid names are gan, nsgan, wgan"),
+])
+def test_bad_values_are_one_line_config_errors(compose_cfg, override, message):
+    with pytest.raises(ConfigError, match=message) as err:
+        validate(compose_cfg(override))
+    assert "\n" not in str(err.value)

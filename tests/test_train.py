@@ -1,0 +1,115 @@
+import pandas as pd
+import pytest
+import torch
+
+from wgan_repro.config import validate
+from wgan_repro.losses import get_objective
+from wgan_repro.models import build_critic
+from wgan_repro.run_files import read_json
+from wgan_repro.train import COLUMNS, Trainer, critic_steps_for, train
+
+SMOKE = ("experiment=smoke", "device=cpu", "train.threads=1")
+
+
+@pytest.mark.parametrize("model", ["dcgan", "dcgan_nobn", "mlp"])
+@pytest.mark.parametrize("loss", ["wgan", "gan", "nsgan"])
+def test_every_model_and_loss_pair_trains_a_few_iterations(compose_cfg, tmp_path, model, loss):
+    cfg = validate(compose_cfg(*SMOKE, f"model={model}", f"loss={loss}", "train.iters=3"))
+    assert train(cfg, tmp_path) == "finished"
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert list(metrics.columns) == COLUMNS and metrics["iter"].tolist() == [1, 2, 3]
+    assert metrics["critic_steps"].tolist() == ([5, 10, 15] if loss == "wgan" else [1, 2, 3])
+    assert metrics[["loss_critic", "loss_generator", "estimate"]].notna().all().all()
+    assert read_json(tmp_path / "status.json")["status"] == "finished"
+    assert (tmp_path / "samples" / "final.png").exists() and (tmp_path / "checkpoints" / "last.pt").exists()
+
+
+def test_clipping_holds_every_critic_weight_after_each_step(compose_cfg, tmp_path):
+    cfg = validate(compose_cfg(*SMOKE, "loss.clip=0.005"))
+    trainer = Trainer(cfg, tmp_path)
+    before = torch.cat([p.detach().abs().flatten() for p in trainer.critic.parameters()])
+    assert before.max() > 0.005            # the DCGAN init (and BN's weight ~ 1) exceed c
+    for _ in range(4):
+        trainer.critic_step()
+        for name, p in trainer.critic.named_parameters():
+            assert p.abs().max() <= 0.005, name
+    assert any(p.abs().max() == 0.005 for p in trainer.critic.parameters())
+
+
+def test_no_clipping_for_the_gan_objectives(compose_cfg, tmp_path):
+    trainer = Trainer(validate(compose_cfg(*SMOKE, "loss=nsgan")), tmp_path)
+    trainer.critic_step()
+    assert max(p.abs().max() for p in trainer.critic.parameters()) > 0.5   # BN weights ~ 1
+
+
+def test_warmup_schedule_of_the_original_code(compose_cfg):
+    cfg = validate(compose_cfg())
+    steps = [critic_steps_for(i, cfg.loss) for i in range(1001)]
+    assert steps[:25] == [100] * 25 and steps[25:30] == [5] * 5
+    assert steps[500] == steps[1000] == 100 and steps[501] == 5
+    cfg.loss.warmup.enabled = False
+    assert critic_steps_for(0, cfg.loss) == 5
+
+
+def _trained_w_estimate(distance: float, steps: int = 300) -> float:
+    torch.manual_seed(0)
+    critic = build_critic({"name": "mlp", "hidden": 32, "layers": 2}, (1,))
+    opt = torch.optim.RMSprop(critic.parameters(), lr=5e-3)
+    objective = get_objective("wgan")
+    g = torch.Generator().manual_seed(1)
+    for _ in range(steps):
+        real = torch.randn(256, 1, generator=g)
+        fake = torch.randn(256, 1, generator=g) + distance
+        loss = objective(critic(real), critic(fake)).critic
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        with torch.no_grad():
+            for p in critic.parameters():
+                p.clamp_(-0.1, 0.1)
+    real, fake = torch.randn(4096, 1, generator=g), torch.randn(4096, 1, generator=g) + distance
+    with torch.no_grad():
+        return objective(critic(real), critic(fake)).estimate.item()
+
+
+def test_w_estimate_is_positive_and_grows_with_the_distance_between_two_1d_distributions():
+    estimates = [_trained_w_estimate(d) for d in (0.5, 1.0, 2.0, 4.0)]
+    assert all(e > 0 for e in estimates)
+    assert estimates == sorted(estimates) and estimates[-1] > 3 * estimates[0]
+
+
+def _metrics_without_time(path):
+    return pd.read_csv(path / "metrics.csv").drop(columns=["wall_time"])
+
+
+def test_same_seed_gives_the_same_metrics_on_cpu(compose_cfg, tmp_path):
+    cfg = validate(compose_cfg(*SMOKE, "train.iters=5"))
+    train(cfg, tmp_path / "a")
+    train(cfg, tmp_path / "b")
+    pd.testing.assert_frame_equal(_metrics_without_time(tmp_path / "a"), _metrics_without_time(tmp_path / "b"))
+    other = validate(compose_cfg(*SMOKE, "train.iters=5", "seed=1"))
+    train(other, tmp_path / "c")
+    assert not _metrics_without_time(tmp_path / "a").equals(_metrics_without_time(tmp_path / "c"))
+
+
+def test_resumed_run_matches_an_uninterrupted_one(compose_cfg, tmp_path):
+    full = validate(compose_cfg(*SMOKE, "train.iters=6", "train.checkpoint_every=2"))
+    train(full, tmp_path / "full")
+    part = validate(compose_cfg(*SMOKE, "train.iters=4", "train.checkpoint_every=2"))
+    train(part, tmp_path / "resumed")
+    assert train(full, tmp_path / "resumed") == "finished"
+    pd.testing.assert_frame_equal(_metrics_without_time(tmp_path / "full"), _metrics_without_time(tmp_path / "resumed"))
+    a = torch.load(tmp_path / "full" / "checkpoints" / "last.pt", weights_only=False)
+    b = torch.load(tmp_path / "resumed" / "checkpoints" / "last.pt", weights_only=False)
+    assert all(torch.equal(a["generator"][k], b["generator"][k]) for k in a["generator"])
+    # a finished run is not trained again
+    assert train(full, tmp_path / "resumed") == "finished"
+    assert len(pd.read_csv(tmp_path / "resumed" / "metrics.csv")) == 6
+
+
+def test_a_huge_learning_rate_ends_the_run_as_diverged_and_keeps_its_rows(compose_cfg, tmp_path):
+    cfg = validate(compose_cfg(*SMOKE, "loss=nsgan", "loss.optim.lr=1e12", "loss.optim.name=sgd", "train.iters=40"))
+    assert train(cfg, tmp_path) == "diverged"
+    status = read_json(tmp_path / "status.json")
+    metrics = pd.read_csv(tmp_path / "metrics.csv")
+    assert status["status"] == "diverged" and status["iter"] == metrics["iter"].iloc[-1] < 40

@@ -1,0 +1,131 @@
+"""The run config's schema and its validation: an unknown key, a wrong type or an out-of-range
+value becomes one ConfigError line naming the key and the fix, before anything is built.
+
+The fixed sections (train, loss, arch, ...) are typed dataclasses below; the `model`,
+`critic` and `data` sections differ per registered name and are checked against their
+constructor's signature by the registries.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, List, Optional
+
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from wgan_repro.data import DATASETS
+from wgan_repro.losses import OBJECTIVES
+from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.registry import ConfigError
+
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+
+
+@dataclass
+class OptimConfig:
+    name: str = "rmsprop"
+    lr: float = 5e-5
+    betas: List[float] = field(default_factory=lambda: [0.5, 0.999])
+    momentum: float = 0.0
+    weight_decay: float = 0.0
+
+
+@dataclass
+class WarmupConfig:
+    """The original WGAN code's schedule: `critic_steps` critic steps per generator step for the
+    first `iters` generator iterations and every `every`-th one after."""
+    enabled: bool = False
+    iters: int = 25
+    critic_steps: int = 100
+    every: int = 500
+
+
+@dataclass
+class LossConfig:
+    name: str = "wgan"
+    n_critic: int = 5
+    clip: Optional[float] = None
+    warmup: WarmupConfig = field(default_factory=WarmupConfig)
+    optim: OptimConfig = field(default_factory=OptimConfig)
+
+
+@dataclass
+class ArchConfig:
+    nz: int = 100
+    ngf: int = 32
+    ndf: int = 32
+
+
+@dataclass
+class TrainConfig:
+    iters: int = 2000
+    batch_size: int = 64
+    log_every: int = 1
+    flush_every: int = 10
+    sample_every: int = 250
+    checkpoint_every: int = 250
+    grid_size: int = 64
+    channels_last: bool = True
+    threads: int = 0
+    progress: str = "auto"
+    resume: bool = True
+
+
+@dataclass
+class RunConfig:
+    model: Any = None
+    critic: Any = None
+    loss: LossConfig = field(default_factory=LossConfig)
+    data: Any = None
+    arch: ArchConfig = field(default_factory=ArchConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    eval: Any = None
+    seed: int = 0
+    device: str = "auto"
+    out_dir: str = "results"
+
+
+def validate(cfg: DictConfig) -> DictConfig:
+    """Return the config merged onto the schema, or raise ConfigError with one clear line."""
+    try:
+        merged = OmegaConf.merge(OmegaConf.structured(RunConfig), cfg)
+        OmegaConf.resolve(merged)
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", None) or "config"
+        reason = str(err).splitlines()[0]
+        raise ConfigError(f"bad config value at {key}: {reason}. Fix the override or the YAML file") from None
+    _check_ranges(merged)
+    for registry, section in ((GENERATORS, "model"), (CRITICS, "critic"), (DATASETS, "data")):
+        options = merged[section]
+        if not isinstance(options, DictConfig):
+            raise ConfigError(f"the {section} section is missing: choose one with {section}=<{'|'.join(registry.names())}>")
+        context_keys = {"data": ("split", "seed")}.get(section, ("data_shape",))
+        registry.options(OmegaConf.to_container(options), context={k: None for k in context_keys}, section=section)
+    OBJECTIVES.get(merged.loss.name)
+    return merged
+
+
+def _check_ranges(cfg: DictConfig) -> None:
+    checks = [
+        (cfg.loss.optim.lr > 0, "loss.optim.lr", cfg.loss.optim.lr, "must be > 0 (the paper's: 5e-5 for wgan, 2e-4 for gan)"),
+        (cfg.loss.optim.name in OPTIMIZERS, "loss.optim.name", cfg.loss.optim.name, f"must be one of {', '.join(OPTIMIZERS)}"),
+        (len(cfg.loss.optim.betas) == 2 and all(0 <= b < 1 for b in cfg.loss.optim.betas),
+         "loss.optim.betas", list(cfg.loss.optim.betas), "must be two numbers in [0, 1)"),
+        (cfg.loss.clip is None or cfg.loss.clip > 0, "loss.clip", cfg.loss.clip, "must be > 0 (the paper's 0.01) or null for no clipping"),
+        (cfg.loss.n_critic >= 1, "loss.n_critic", cfg.loss.n_critic, "must be >= 1"),
+        (cfg.loss.warmup.critic_steps >= 1 and cfg.loss.warmup.every >= 1 and cfg.loss.warmup.iters >= 0,
+         "loss.warmup", OmegaConf.to_container(cfg.loss.warmup), "needs critic_steps >= 1, every >= 1, iters >= 0"),
+        (cfg.train.iters >= 1, "train.iters", cfg.train.iters, "must be >= 1"),
+        (cfg.train.batch_size >= 1, "train.batch_size", cfg.train.batch_size, "must be >= 1"),
+        (cfg.arch.nz >= 1 and cfg.arch.ngf >= 1 and cfg.arch.ndf >= 1, "arch", OmegaConf.to_container(cfg.arch), "sizes must be >= 1"),
+        (min(cfg.train.log_every, cfg.train.flush_every, cfg.train.sample_every, cfg.train.checkpoint_every) >= 1,
+         "train.*_every", None, "intervals must be >= 1"),
+        (cfg.train.grid_size >= 1, "train.grid_size", cfg.train.grid_size, "must be >= 1"),
+        (cfg.train.threads >= 0, "train.threads", cfg.train.threads, "must be >= 0 (0: all cores)"),
+        (cfg.train.progress in ("auto", "bar", "log"), "train.progress", cfg.train.progress, "must be auto, bar or log"),
+        (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda"), "device", cfg.device,
+         "must be auto, cpu, cuda or cuda:N"),
+    ]
+    for ok, key, value, rule in checks:
+        if not ok:
+            raise ConfigError(f"{key}={value} {rule}")

@@ -1,0 +1,104 @@
+"""DCGAN generator and critic (Radford et al. 2016) at any power-of-two image size.
+
+Generator: ConvTranspose(nz -> top, 4, 1, 0), then stride-2 ConvTranspose(4, 2, 1) + BN + ReLU
+halving the channels up to half the image size, and a last ConvTranspose to the image
+channels with tanh. Critic: the mirror image with LeakyReLU(0.2), no BN on the first layer
+and a last Conv(4, 1, 0) to one number, with no sigmoid (the GAN objectives apply it inside
+their loss). The paper's Fig. 6 generator drops BN and keeps `ngf` filters in every layer.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.registry import ConfigError
+
+
+def _check_image_shape(data_shape: tuple, who: str) -> tuple[int, int]:
+    if len(data_shape) != 3:
+        raise ConfigError(
+            f"{who} works on images but the data are {len(data_shape)}-D points: use {who.split('=')[0]}=mlp"
+        )
+    channels, height, width = data_shape
+    if height != width or height < 8 or 2 ** round(math.log2(height)) != height:
+        raise ConfigError(
+            f"{who} needs square images whose side is a power of two >= 8, got {height}x{width}: "
+            "set data.image_size to 16, 32, 64 or 128"
+        )
+    return channels, height
+
+
+def init_dcgan_weights(module: nn.Module) -> None:
+    """DCGAN's init: conv weights N(0, 0.02); BatchNorm weight N(1, 0.02), bias 0."""
+    for m in module.modules():
+        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+            nn.init.normal_(m.weight, 0.0, 0.02)
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, nn.BatchNorm2d):
+            nn.init.normal_(m.weight, 1.0, 0.02)
+            nn.init.zeros_(m.bias)
+
+
+class DCGANGenerator(nn.Module):
+    """Maps noise of shape (N, nz) to images in [-1, 1] of shape (N, C, S, S)."""
+
+    def __init__(self, data_shape: tuple, nz: int, ngf: int, batchnorm: bool = True,
+                 constant_filters: bool = False):
+        super().__init__()
+        channels, size = _check_image_shape(data_shape, "model=dcgan")
+        n_up = int(math.log2(size)) - 3           # stride-2 layers between 4x4 and S/2 x S/2
+        widths = [ngf] * (n_up + 1) if constant_filters else [ngf * 2 ** (n_up - i) for i in range(n_up + 1)]
+        bias = not batchnorm
+        layers: list[nn.Module] = [nn.ConvTranspose2d(nz, widths[0], 4, 1, 0, bias=bias)]
+        layers += [nn.BatchNorm2d(widths[0])] if batchnorm else []
+        layers.append(nn.ReLU(True))
+        for c_in, c_out in zip(widths[:-1], widths[1:]):
+            layers.append(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias))
+            layers += [nn.BatchNorm2d(c_out)] if batchnorm else []
+            layers.append(nn.ReLU(True))
+        layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=bias), nn.Tanh()]
+        self.nz = nz
+        self.net = nn.Sequential(*layers)
+        init_dcgan_weights(self)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z.view(z.shape[0], self.nz, 1, 1))
+
+
+class DCGANCritic(nn.Module):
+    """Maps images (N, C, S, S) to one unbounded score each, shape (N,)."""
+
+    def __init__(self, data_shape: tuple, ndf: int, batchnorm: bool = True):
+        super().__init__()
+        channels, size = _check_image_shape(data_shape, "critic=dcgan")
+        bias = not batchnorm
+        layers: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, 2, 1, bias=bias), nn.LeakyReLU(0.2, True)]
+        width, side = ndf, size // 2
+        while side > 4:
+            layers.append(nn.Conv2d(width, width * 2, 4, 2, 1, bias=bias))
+            layers += [nn.BatchNorm2d(width * 2)] if batchnorm else []
+            layers.append(nn.LeakyReLU(0.2, True))
+            width, side = width * 2, side // 2
+        layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=bias))
+        self.net = nn.Sequential(*layers)
+        init_dcgan_weights(self)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).view(-1)
+
+
+@GENERATORS.register("dcgan")
+def dcgan_generator(data_shape: tuple, nz: int = 100, ngf: int = 64, batchnorm: bool = True,
+                    constant_filters: bool = False) -> DCGANGenerator:
+    """DCGAN generator; `batchnorm=False, constant_filters=True` is the paper's Fig. 6 generator."""
+    return DCGANGenerator(data_shape, nz, ngf, batchnorm, constant_filters)
+
+
+@CRITICS.register("dcgan")
+def dcgan_critic(data_shape: tuple, ndf: int = 64, batchnorm: bool = True) -> DCGANCritic:
+    """DCGAN discriminator used as critic (no sigmoid); `batchnorm=False` drops its BN layers."""
+    return DCGANCritic(data_shape, ndf, batchnorm)

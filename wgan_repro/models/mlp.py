@@ -1,0 +1,58 @@
+"""MLP generator and critic: ReLU hidden layers of equal width (the WGAN paper's Fig. 7 uses
+4 layers of 512 units). The generator ends in tanh for images (data in [-1, 1]) and is
+linear for 2-D points."""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.registry import ConfigError
+
+
+def _mlp(n_in: int, n_out: int, hidden: int, layers: int) -> nn.Sequential:
+    if hidden < 1 or layers < 1:
+        raise ConfigError(f"an MLP needs hidden >= 1 and layers >= 1, got hidden={hidden}, layers={layers}")
+    widths = [n_in] + [hidden] * layers
+    modules: list[nn.Module] = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        modules += [nn.Linear(a, b), nn.ReLU(True)]
+    modules.append(nn.Linear(widths[-1], n_out))
+    return nn.Sequential(*modules)
+
+
+class MLPGenerator(nn.Module):
+    """Maps noise (N, nz) to samples of `data_shape`."""
+
+    def __init__(self, data_shape: tuple, nz: int, hidden: int, layers: int):
+        super().__init__()
+        self.data_shape = tuple(data_shape)
+        self.nz = nz
+        self.net = _mlp(nz, math.prod(self.data_shape), hidden, layers)
+        self.out = nn.Tanh() if len(self.data_shape) == 3 else nn.Identity()
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.out(self.net(z.view(z.shape[0], self.nz))).view(z.shape[0], *self.data_shape)
+
+
+class MLPCritic(nn.Module):
+    """Maps samples of `data_shape` to one unbounded score each, shape (N,)."""
+
+    def __init__(self, data_shape: tuple, hidden: int, layers: int):
+        super().__init__()
+        self.net = _mlp(math.prod(data_shape), 1, hidden, layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x.reshape(x.shape[0], -1)).view(-1)
+
+
+@GENERATORS.register("mlp")
+def mlp_generator(data_shape: tuple, nz: int = 100, hidden: int = 512, layers: int = 4) -> MLPGenerator:
+    return MLPGenerator(data_shape, nz, hidden, layers)
+
+
+@CRITICS.register("mlp")
+def mlp_critic(data_shape: tuple, hidden: int = 512, layers: int = 4) -> MLPCritic:
+    return MLPCritic(data_shape, hidden, layers)

@@ -1,0 +1,306 @@
+"""The training loop: critic steps then a generator step, for any registered objective.
+
+Every generator iteration it logs a row of metrics.csv; every `train.sample_every` iterations a
+sample grid of the same fixed noise; every `train.checkpoint_every` a checkpoint from which
+the same command resumes. A non-finite loss stops the run with status `diverged`.
+"""
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Optional
+
+import torch
+from omegaconf import DictConfig, OmegaConf
+
+from wgan_repro.data import BatchSampler, load_dataset
+from wgan_repro.losses import LossTerms, get_objective
+from wgan_repro.models import build_critic, build_generator
+from wgan_repro.registry import ConfigError
+from wgan_repro.run_files import (MetricsWriter, atomic_torch_save, read_json, save_image_grid,
+                                  save_point_scatter, write_json, write_status)
+from wgan_repro.runtime import configure_threads, resolve_device, seed_everything
+
+log = logging.getLogger(__name__)
+
+COLUMNS = ["iter", "critic_steps", "loss_critic", "loss_generator", "critic_real", "critic_fake",
+           "estimate", "wall_time"]
+CHECKPOINT = "checkpoints/last.pt"
+# Sections whose change makes an existing checkpoint belong to another run.
+IDENTITY_SECTIONS = ("model", "critic", "loss", "data", "arch", "seed")
+
+
+def critic_steps_for(gen_iter: int, loss_cfg) -> int:
+    """Critic steps before generator iteration `gen_iter` (0-based), warm-up schedule included."""
+    warmup = loss_cfg.warmup
+    if warmup.enabled and (gen_iter < warmup.iters or gen_iter % warmup.every == 0):
+        return warmup.critic_steps
+    return loss_cfg.n_critic
+
+
+def build_optimizer(opt_cfg, params) -> torch.optim.Optimizer:
+    if opt_cfg.name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=opt_cfg.lr, momentum=opt_cfg.momentum, weight_decay=opt_cfg.weight_decay)
+    if opt_cfg.name == "adam":
+        return torch.optim.Adam(params, lr=opt_cfg.lr, betas=tuple(opt_cfg.betas), weight_decay=opt_cfg.weight_decay)
+    if opt_cfg.name == "sgd":
+        return torch.optim.SGD(params, lr=opt_cfg.lr, momentum=opt_cfg.momentum, weight_decay=opt_cfg.weight_decay)
+    raise ConfigError(f"unknown optimizer loss.optim.name={opt_cfg.name!r}: use rmsprop, adam or sgd")
+
+
+class Trainer:
+    """Owns the models, optimizers, data and RNG state of one run, and its run folder."""
+
+    def __init__(self, cfg: DictConfig, run_dir: Path, evaluator=None, metadata: Optional[dict] = None):
+        self.cfg = cfg
+        self.metadata = dict(metadata or {})
+        self.run_dir = Path(run_dir)
+        self.device = resolve_device(cfg.device)
+        self.threads = configure_threads(cfg.train.threads)
+        seed_everything(cfg.seed)
+        self.data = load_dataset(cfg.data, "train", cfg.seed).to(self.device)
+        self.sampler = BatchSampler(self.data, cfg.train.batch_size, seed=cfg.seed)
+        self.generator = build_generator(cfg.model, self.data.shape).to(self.device)
+        self.critic = build_critic(cfg.critic, self.data.shape).to(self.device)
+        self.memory_format = (torch.channels_last if cfg.train.channels_last and self.data.is_image
+                              else torch.contiguous_format)
+        self.generator.to(memory_format=self.memory_format)
+        self.critic.to(memory_format=self.memory_format)
+        self.objective = get_objective(cfg.loss.name)
+        self.clip = cfg.loss.clip
+        self.opt_g = build_optimizer(cfg.loss.optim, self.generator.parameters())
+        self.opt_d = build_optimizer(cfg.loss.optim, self.critic.parameters())
+        self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
+        n_fixed = cfg.train.grid_size if self.data.is_image else 1000
+        self.fixed_noise = self.sample_noise(n_fixed)
+        self.evaluator = evaluator
+        self.iter = 0
+        self.critic_steps = 0
+        self.elapsed = 0.0
+
+    # ------------------------------------------------------------------ steps
+    def sample_noise(self, n: int) -> torch.Tensor:
+        return torch.randn(n, self.cfg.arch.nz, generator=self.noise, device=self.device)
+
+    def critic_step(self) -> tuple[LossTerms, torch.Tensor, torch.Tensor]:
+        """One critic update on a real and a fake batch; clips the weights after it (Algorithm 1)."""
+        real = self.sampler.next().contiguous(memory_format=self.memory_format)
+        with torch.no_grad():
+            fake = self.generator(self.sample_noise(real.shape[0]))
+        real_out, fake_out = self.critic(real), self.critic(fake)
+        terms = self.objective(real_out, fake_out)
+        self.opt_d.zero_grad(set_to_none=True)
+        terms.critic.backward()
+        self.opt_d.step()
+        if self.clip is not None:
+            with torch.no_grad():
+                for p in self.critic.parameters():
+                    p.clamp_(-self.clip, self.clip)
+        return terms, real_out.detach(), fake_out.detach()
+
+    def generator_step(self, real_out: torch.Tensor) -> LossTerms:
+        """One generator update against the current critic (whose weights stay frozen)."""
+        self.critic.requires_grad_(False)
+        fake_out = self.critic(self.generator(self.sample_noise(self.cfg.train.batch_size)))
+        terms = self.objective(real_out, fake_out)
+        self.opt_g.zero_grad(set_to_none=True)
+        terms.generator.backward()
+        self.opt_g.step()
+        self.critic.requires_grad_(True)
+        return terms
+
+    def generator_iteration(self) -> dict:
+        """Critic steps (per the schedule) then one generator step; returns the logged scalars."""
+        for _ in range(critic_steps_for(self.iter, self.cfg.loss)):
+            c_terms, real_out, fake_out = self.critic_step()
+            self.critic_steps += 1
+        g_terms = self.generator_step(real_out)
+        self.iter += 1
+        return {
+            "iter": self.iter,
+            "critic_steps": self.critic_steps,
+            "loss_critic": c_terms.critic.item(),
+            "loss_generator": g_terms.generator.item(),
+            "critic_real": real_out.mean().item(),
+            "critic_fake": fake_out.mean().item(),
+            "estimate": c_terms.estimate.item(),
+        }
+
+    # ------------------------------------------------------------------ files
+    def checkpoint_state(self) -> dict:
+        return {
+            "generator": self.generator.state_dict(),
+            "critic": self.critic.state_dict(),
+            "opt_g": self.opt_g.state_dict(),
+            "opt_d": self.opt_d.state_dict(),
+            "iter": self.iter,
+            "critic_steps": self.critic_steps,
+            "elapsed": self.elapsed,
+            "sampler": self.sampler.state_dict(),
+            "noise_rng": self.noise.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "fixed_noise": self.fixed_noise,
+            "identity": identity(self.cfg),
+        }
+
+    def save_checkpoint(self) -> None:
+        atomic_torch_save(self.checkpoint_state(), self.run_dir / CHECKPOINT)
+
+    def load_checkpoint(self, path: Path) -> None:
+        try:
+            state = torch.load(path, map_location=self.device, weights_only=False)
+            if state.get("identity") != identity(self.cfg):
+                raise ConfigError(
+                    f"checkpoint {path} belongs to another config ({state.get('identity')}): "
+                    "run in a new folder or delete the checkpoint"
+                )
+            self.generator.load_state_dict(state["generator"])
+            self.critic.load_state_dict(state["critic"])
+            self.opt_g.load_state_dict(state["opt_g"])
+            self.opt_d.load_state_dict(state["opt_d"])
+        except ConfigError:
+            raise
+        except Exception as err:   # unpickling or shape errors: a corrupt or foreign file
+            raise ConfigError(f"cannot resume from {path} ({type(err).__name__}: {err}): "
+                              "delete it to start the run afresh") from None
+        self.iter, self.critic_steps, self.elapsed = state["iter"], state["critic_steps"], state["elapsed"]
+        self.sampler.load_state_dict(state["sampler"])
+        self.noise.set_state(state["noise_rng"].to(self.noise.get_state().device))
+        torch.set_rng_state(state["torch_rng"])
+        self.fixed_noise = state["fixed_noise"].to(self.device)
+
+    @torch.no_grad()
+    def save_samples(self, name: str) -> None:
+        fake = self.generator(self.fixed_noise)
+        path = self.run_dir / "samples" / f"{name}.png"
+        if self.data.is_image:
+            save_image_grid(fake, path)
+        else:
+            real = self.data.samples[: len(fake)]
+            save_point_scatter(fake, real, path, title=f"{name}")
+
+    def save_real_samples(self) -> None:
+        path = self.run_dir / "samples" / "real.png"
+        if path.exists():
+            return
+        n = len(self.fixed_noise)
+        if self.data.is_image:
+            save_image_grid(self.data.as_float(self.data.samples[:n]), path)
+        else:
+            save_point_scatter(self.data.samples[:n], self.data.samples[:n], path, title="real")
+
+    # ------------------------------------------------------------------ loop
+    def fit(self) -> str:
+        """Train to `train.iters` generator iterations; returns the final status."""
+        cfg = self.cfg.train
+        checkpoint = self.run_dir / CHECKPOINT
+        status = read_json(self.run_dir / "status.json") or {}
+        resumed = cfg.resume and checkpoint.exists()
+        if resumed:
+            self.load_checkpoint(checkpoint)
+            if status.get("status") == "finished" and self.iter >= cfg.iters:
+                log.info("run already finished at iteration %d: nothing to do", self.iter)
+                return "finished"
+            log.info("resuming from %s at generator iteration %d", checkpoint, self.iter)
+        columns = COLUMNS + (self.evaluator.columns if self.evaluator else [])
+        writer = MetricsWriter(self.run_dir / "metrics.csv", columns, cfg.flush_every,
+                               resume_iter=self.iter if resumed else None)
+        write_json(self.run_dir / "run.json", run_metadata(self))
+        write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
+        self.save_real_samples()
+        progress = Progress(cfg.iters, self.iter, cfg.progress)
+        start = time.perf_counter() - self.elapsed
+        try:
+            while self.iter < cfg.iters:
+                row = self.generator_iteration()
+                self.elapsed = time.perf_counter() - start
+                last = self.iter == cfg.iters
+                if self.iter % cfg.log_every == 0 or last:
+                    if self.evaluator and self.evaluator.due(self.iter, last):
+                        row.update(self.evaluator.evaluate(self.generator, self.iter, final=last))
+                    row["wall_time"] = round(self.elapsed, 3)
+                    writer.add(row)
+                    if not all(math.isfinite(row[k]) for k in ("loss_critic", "loss_generator", "estimate")):
+                        writer.flush()
+                        message = f"non-finite loss at generator iteration {self.iter}"
+                        log.error("run diverged: %s", message)
+                        write_status(self.run_dir, "diverged", iter=self.iter, iters=cfg.iters, message=message)
+                        progress.close()
+                        return "diverged"
+                    progress.update(row)
+                if self.iter % cfg.sample_every == 0 or last:
+                    self.save_samples(f"iter_{self.iter:06d}")
+                if self.iter % cfg.checkpoint_every == 0 or last:
+                    writer.flush()
+                    self.save_checkpoint()
+                    write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
+            writer.flush()
+            self.save_samples("final")
+            write_status(self.run_dir, "finished", iter=self.iter, iters=cfg.iters,
+                         wall_time=round(self.elapsed, 3))
+            progress.close()
+            return "finished"
+        except BaseException as err:
+            writer.flush()
+            write_status(self.run_dir, "failed", iter=self.iter, iters=cfg.iters,
+                         message=f"{type(err).__name__}: {err}")
+            progress.close()
+            raise
+
+
+def identity(cfg: DictConfig) -> dict:
+    """The config sections that define a run (not how long or where it runs)."""
+    return {k: OmegaConf.to_container(cfg[k], resolve=True) if isinstance(cfg[k], DictConfig) else cfg[k]
+            for k in IDENTITY_SECTIONS}
+
+
+def run_metadata(trainer: Trainer) -> dict:
+    return {
+        "device": str(trainer.device),
+        "threads": trainer.threads,
+        "torch": torch.__version__,
+        "data_shape": list(trainer.data.shape),
+        "n_train": len(trainer.data),
+        "generator_params": sum(p.numel() for p in trainer.generator.parameters()),
+        "critic_params": sum(p.numel() for p in trainer.critic.parameters()),
+        "channels_last": trainer.memory_format == torch.channels_last,
+        "config": OmegaConf.to_container(trainer.cfg, resolve=True),
+        **trainer.metadata,
+    }
+
+
+class Progress:
+    """A tqdm bar in an interactive terminal, plain log lines (about 20 per run) otherwise."""
+
+    def __init__(self, total: int, done: int, mode: str):
+        use_bar = mode == "bar" or (mode == "auto" and sys.stderr.isatty())
+        self.total, self.every = total, max(1, total // 20)
+        self.started, self.start_iter = time.perf_counter(), done
+        self.bar = None
+        if use_bar:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, initial=done, unit="it", dynamic_ncols=True)
+
+    def update(self, row: dict) -> None:
+        if self.bar is not None:
+            self.bar.n = row["iter"]
+            self.bar.set_postfix(estimate=f"{row['estimate']:.4f}", loss_g=f"{row['loss_generator']:.4f}", refresh=False)
+            self.bar.refresh()
+        elif row["iter"] % self.every == 0 or row["iter"] == self.total:
+            rate = (row["iter"] - self.start_iter) / max(time.perf_counter() - self.started, 1e-9)
+            log.info("iter %d/%d  estimate %.5f  loss_critic %.5f  loss_generator %.5f  %.2f it/s",
+                     row["iter"], self.total, row["estimate"], row["loss_critic"], row["loss_generator"], rate)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def train(cfg: DictConfig, run_dir: Path, evaluator=None, metadata: Optional[dict] = None) -> str:
+    """Build everything from the validated config and train; returns the run's final status."""
+    return Trainer(cfg, run_dir, evaluator, metadata).fit()
