@@ -62,3 +62,20 @@ def test_missing_data_stops_before_training_with_how_to_get_it(tmp_path):
                    env={"WGAN_REPRO_DEBIAN_FASHION_MNIST": str(tmp_path / "nowhere")})
     assert proc.returncode == 2
     assert "apt-get install dataset-fashion-mnist" in proc.stderr.strip().splitlines()[-1]
+
+
+def test_a_diverging_run_does_not_stop_its_sweep(tmp_path, fake_data_root):
+    sweep = tmp_path / "sweep"
+    proc = run_cli("-m", "experiment=smoke", "loss=nsgan", "loss.optim.name=sgd", "loss.optim.lr=1e-4,1e12,2e-4",
+                   "train.iters=40", f"hydra.sweep.dir={sweep}", "train.threads=1", f"data.root={fake_data_root}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    status = {p.name: read_json(p / "status.json") for p in sweep.iterdir() if p.is_dir()}
+    assert len(status) == 3
+    assert {k: v["status"] for k, v in status.items() if "lr=1000000000000.0" not in k} == {
+        "experiment=smoke,loss.optim.lr=0.0001,loss.optim.name=sgd,loss=nsgan,train.iters=40": "finished",
+        "experiment=smoke,loss.optim.lr=0.0002,loss.optim.name=sgd,loss=nsgan,train.iters=40": "finished",
+    }
+    diverged = sweep / "experiment=smoke,loss.optim.lr=1000000000000.0,loss.optim.name=sgd,loss=nsgan,train.iters=40"
+    assert status[diverged.name]["status"] == "diverged"
+    rows = pd.read_csv(diverged / "metrics.csv")
+    assert rows["iter"].iloc[-1] == status[diverged.name]["iter"] < 40

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+import signal
 import sys
 from pathlib import Path
 
@@ -27,10 +28,24 @@ def run_job(cfg: DictConfig) -> str:
     choices = {k: v for k, v in hydra_cfg.runtime.choices.items() if k in GROUPS}
     try:
         cfg = validate(cfg)
-        return train(cfg, run_dir, metadata={"choices": choices,
-                                             "overrides": list(hydra_cfg.overrides.task)})
+        status = train(cfg, run_dir, metadata={"choices": choices,
+                                               "overrides": list(hydra_cfg.overrides.task)})
     except ConfigError as err:
-        if not (run_dir / "metrics.csv").exists():
-            shutil.rmtree(run_dir, ignore_errors=True)
+        remove_empty_run_folder(run_dir, hydra_cfg.job.name)
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    if status == "stopped":          # SIGTERM: checkpoint saved; the same command resumes
+        raise SystemExit(128 + signal.SIGTERM)
+    return status
+
+
+def remove_empty_run_folder(run_dir: Path, job_name: str) -> None:
+    """Delete what Hydra wrote for a job that never started, if the folder holds nothing else."""
+    hydra_files = {".hydra", f"{job_name}.log"}
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= hydra_files:
+        shutil.rmtree(run_dir / ".hydra", ignore_errors=True)
+        (run_dir / f"{job_name}.log").unlink(missing_ok=True)
+        try:
+            run_dir.rmdir()
+        except OSError:
+            pass

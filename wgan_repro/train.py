@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import math
+import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Optional
@@ -152,9 +154,11 @@ class Trainer:
     def load_checkpoint(self, path: Path) -> None:
         try:
             state = torch.load(path, map_location=self.device, weights_only=False)
-            if state.get("identity") != identity(self.cfg):
+            saved, current = state.get("identity") or {}, identity(self.cfg)
+            if saved != current:
+                differ = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
                 raise ConfigError(
-                    f"checkpoint {path} belongs to another config ({state.get('identity')}): "
+                    f"checkpoint {path} belongs to another config (different {', '.join(differ)}): "
                     "run in a new folder or delete the checkpoint"
                 )
             self.generator.load_state_dict(state["generator"])
@@ -214,41 +218,74 @@ class Trainer:
         progress = Progress(cfg.iters, self.iter, cfg.progress)
         start = time.perf_counter() - self.elapsed
         try:
-            while self.iter < cfg.iters:
-                row = self.generator_iteration()
-                self.elapsed = time.perf_counter() - start
-                last = self.iter == cfg.iters
-                if self.iter % cfg.log_every == 0 or last:
-                    if self.evaluator and self.evaluator.due(self.iter, last):
-                        row.update(self.evaluator.evaluate(self.generator, self.iter, final=last))
-                    row["wall_time"] = round(self.elapsed, 3)
-                    writer.add(row)
-                    if not all(math.isfinite(row[k]) for k in ("loss_critic", "loss_generator", "estimate")):
-                        writer.flush()
-                        message = f"non-finite loss at generator iteration {self.iter}"
-                        log.error("run diverged: %s", message)
-                        write_status(self.run_dir, "diverged", iter=self.iter, iters=cfg.iters, message=message)
-                        progress.close()
-                        return "diverged"
-                    progress.update(row)
-                if self.iter % cfg.sample_every == 0 or last:
-                    self.save_samples(f"iter_{self.iter:06d}")
-                if self.iter % cfg.checkpoint_every == 0 or last:
-                    writer.flush()
-                    self.save_checkpoint()
-                    write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
-            writer.flush()
-            self.save_samples("final")
-            write_status(self.run_dir, "finished", iter=self.iter, iters=cfg.iters,
-                         wall_time=round(self.elapsed, 3))
-            progress.close()
-            return "finished"
+            with StopSignal() as stop:
+                return self._loop(writer, progress, start, stop)
         except BaseException as err:
             writer.flush()
             write_status(self.run_dir, "failed", iter=self.iter, iters=cfg.iters,
                          message=f"{type(err).__name__}: {err}")
-            progress.close()
             raise
+        finally:
+            progress.close()
+
+    def _loop(self, writer: MetricsWriter, progress: "Progress", start: float, stop: "StopSignal") -> str:
+        cfg = self.cfg.train
+        while self.iter < cfg.iters:
+            row = self.generator_iteration()
+            self.elapsed = time.perf_counter() - start
+            last = self.iter == cfg.iters
+            if self.iter % cfg.log_every == 0 or last:
+                if self.evaluator and self.evaluator.due(self.iter, last):
+                    row.update(self.evaluator.evaluate(self.generator, self.iter, final=last))
+                row["wall_time"] = round(self.elapsed, 3)
+                writer.add(row)
+                if not all(math.isfinite(row[k]) for k in ("loss_critic", "loss_generator", "estimate")):
+                    writer.flush()
+                    message = f"non-finite loss at generator iteration {self.iter}"
+                    log.error("run diverged: %s", message)
+                    write_status(self.run_dir, "diverged", iter=self.iter, iters=cfg.iters, message=message)
+                    return "diverged"
+                progress.update(row)
+            if self.iter % cfg.sample_every == 0 or last:
+                self.save_samples(f"iter_{self.iter:06d}")
+            if self.iter % cfg.checkpoint_every == 0 or last or stop.received:
+                writer.flush()
+                self.save_checkpoint()
+                write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
+            if stop.received and not last:
+                message = (f"stopped by signal {stop.received} at generator iteration {self.iter}; "
+                           "checkpoint saved: run the same command to resume")
+                log.warning(message)
+                write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters, message=message)
+                return "stopped"
+        writer.flush()
+        self.save_samples("final")
+        write_status(self.run_dir, "finished", iter=self.iter, iters=cfg.iters,
+                     wall_time=round(self.elapsed, 3))
+        return "finished"
+
+
+class StopSignal:
+    """Turns SIGTERM (what SLURM and `kill` send) into a flag the loop checks after each
+    generator iteration, so the run saves a checkpoint before it exits."""
+
+    def __init__(self, signals=(signal.SIGTERM,)):
+        self.signals = signals
+        self.received: Optional[int] = None
+        self._previous: dict = {}
+
+    def _handle(self, signum, frame) -> None:
+        self.received = signum
+
+    def __enter__(self) -> "StopSignal":
+        if threading.current_thread() is threading.main_thread():
+            for s in self.signals:
+                self._previous[s] = signal.signal(s, self._handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for s, handler in self._previous.items():
+            signal.signal(s, handler)
 
 
 def identity(cfg: DictConfig) -> dict:

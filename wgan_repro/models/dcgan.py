@@ -20,7 +20,7 @@ from wgan_repro.registry import ConfigError
 def _check_image_shape(data_shape: tuple, who: str) -> tuple[int, int]:
     if len(data_shape) != 3:
         raise ConfigError(
-            f"{who} works on images but the data are {len(data_shape)}-D points: use {who.split('=')[0]}=mlp"
+            f"{who} works on images but the data are {data_shape[0]}-D points: use {who.split('=')[0]}=mlp"
         )
     channels, height, width = data_shape
     if height != width or height < 8 or 2 ** round(math.log2(height)) != height:

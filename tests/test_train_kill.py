@@ -1,0 +1,84 @@
+"""A run killed at any moment and resumed ends with the same files as an uninterrupted one."""
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+import torch
+
+from tests.test_cli import ROOT, run_cli
+from wgan_repro.run_files import read_json
+
+RUN = ("experiment=smoke", "train.iters=60", "train.checkpoint_every=7", "train.sample_every=5",
+       "train.threads=1", "train.flush_every=3")
+
+
+def start(run_dir, data_root):
+    return subprocess.Popen([sys.executable, "run.py", *RUN, f"hydra.run.dir={run_dir}", f"data.root={data_root}"],
+                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def assert_same_run(a, b):
+    ma, mb = (pd.read_csv(d / "metrics.csv") for d in (a, b))
+    pd.testing.assert_frame_equal(ma.drop(columns="wall_time"), mb.drop(columns="wall_time"))
+    assert ma["iter"].tolist() == list(range(1, 61))               # no duplicated or missing row
+    samples_a = sorted(p.name for p in (a / "samples").iterdir())
+    assert samples_a == sorted(p.name for p in (b / "samples").iterdir())
+    for name in samples_a:
+        assert (a / "samples" / name).read_bytes() == (b / "samples" / name).read_bytes(), name
+    ca, cb = (torch.load(d / "checkpoints" / "last.pt", weights_only=False) for d in (a, b))
+    for part in ("generator", "critic"):
+        assert all(torch.equal(ca[part][k], cb[part][k]) for k in ca[part]), part
+    for part in ("opt_g", "opt_d"):
+        for i, state in ca[part]["state"].items():
+            assert all(torch.equal(v, cb[part]["state"][i][k]) for k, v in state.items() if torch.is_tensor(v))
+    assert (ca["iter"], ca["critic_steps"]) == (cb["iter"], cb["critic_steps"]) == (60, 300)
+    assert read_json(b / "status.json")["status"] == "finished"
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory, fake_data_root):
+    run_dir = tmp_path_factory.mktemp("reference")
+    proc = start(run_dir, fake_data_root)
+    assert proc.wait(timeout=600) == 0
+    return run_dir
+
+
+def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(reference, tmp_path, fake_data_root):
+    seed = random.randrange(10**6)
+    rng = random.Random(seed)
+    run_dir = tmp_path / "killed"
+    kills_in_training = 0
+    for _ in range(3):
+        proc = start(run_dir, fake_data_root)
+        time.sleep(rng.uniform(2.0, 7.0))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=600)
+            kills_in_training += (run_dir / "metrics.csv").exists()
+        proc.wait(timeout=600)
+    assert kills_in_training >= 1, f"no kill landed during training (seed {seed})"
+    proc = run_cli(*RUN, f"hydra.run.dir={run_dir}", f"data.root={fake_data_root}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert_same_run(reference, run_dir)
+
+
+def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(reference, tmp_path, fake_data_root):
+    run_dir = tmp_path / "terminated"
+    proc = start(run_dir, fake_data_root)
+    deadline = time.time() + 300
+    while (read_json(run_dir / "status.json") or {}).get("iter", 0) < 10 and time.time() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=120) == 128 + signal.SIGTERM
+    status = read_json(run_dir / "status.json")
+    saved = torch.load(run_dir / "checkpoints" / "last.pt", weights_only=False)
+    assert status["status"] == "running" and "resume" in status["message"]
+    assert saved["iter"] == status["iter"] < 60
+    assert pd.read_csv(run_dir / "metrics.csv")["iter"].iloc[-1] == saved["iter"]
+    proc = run_cli(*RUN, f"hydra.run.dir={run_dir}", f"data.root={fake_data_root}")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert_same_run(reference, run_dir)
