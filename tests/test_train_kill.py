@@ -21,6 +21,13 @@ def start(run_dir, data_root):
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
+def logged_rows(run_dir) -> int:
+    try:
+        return max(0, len((run_dir / "metrics.csv").read_text().splitlines()) - 1)
+    except OSError:
+        return 0
+
+
 def assert_same_run(a, b):
     ma, mb = (pd.read_csv(d / "metrics.csv") for d in (a, b))
     pd.testing.assert_frame_equal(ma.drop(columns="wall_time"), mb.drop(columns="wall_time"))
@@ -51,16 +58,18 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(refe
     seed = random.randrange(10**6)
     rng = random.Random(seed)
     run_dir = tmp_path / "killed"
-    kills_in_training = 0
-    for _ in range(3):
+    killed_at = []
+    for target in sorted(rng.sample(range(1, 56), 3)):      # kill once the CSV holds `target` rows
         proc = start(run_dir, fake_data_root)
-        time.sleep(rng.uniform(2.0, 7.0))
+        deadline = time.time() + 300
+        while proc.poll() is None and logged_rows(run_dir) < target and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(rng.uniform(0, 0.2))                       # land anywhere in a step or a write
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
-            proc.wait(timeout=600)
-            kills_in_training += (run_dir / "metrics.csv").exists()
+            killed_at.append(logged_rows(run_dir))
         proc.wait(timeout=600)
-    assert kills_in_training >= 1, f"no kill landed during training (seed {seed})"
+    assert len(killed_at) == 3 and max(killed_at) < 60, f"kills at rows {killed_at} (seed {seed})"
     proc = run_cli(*RUN, f"hydra.run.dir={run_dir}", f"data.root={fake_data_root}")
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert_same_run(reference, run_dir)

@@ -24,7 +24,7 @@ def run_name(overrides, exclude_keys=()) -> str:
     kept = []
     for item in overrides:
         key = item.split("=", 1)[0].lstrip("+~")
-        if key.startswith("hydra.") or key in exclude_keys:
+        if key.startswith(("hydra.", "hydra/")) or key in exclude_keys:
             continue
         kept.append(item)
     name = ",".join(sorted(kept)).replace("/", "_") or "default"
@@ -44,7 +44,15 @@ def _run_name_resolver(exclude_keys) -> str:
     return run_name(command_line_overrides(sys.argv[1:]), set(exclude_keys))
 
 
+def parallel_jobs() -> int:
+    """Jobs to run side by side on this machine: one per GPU when there are GPUs, else one per core."""
+    from wgan_repro.runtime import available_cores, gpu_count
+
+    return gpu_count() or available_cores()
+
+
 OmegaConf.register_new_resolver("run_name", _run_name_resolver, replace=True, use_cache=True)
+OmegaConf.register_new_resolver("parallel_jobs", parallel_jobs, replace=True, use_cache=True)
 
 
 def check_group_choices(argv: list[str], conf_dir: Path = CONF_DIR) -> str | None:

@@ -66,6 +66,8 @@ class TrainConfig:
     checkpoint_every: int = 250
     grid_size: int = 64
     channels_last: bool = True
+    tf32: bool = True
+    precision: str = "fp32"
     threads: int = 0
     progress: str = "auto"
     resume: bool = True
@@ -123,6 +125,7 @@ def _check_ranges(cfg: DictConfig) -> None:
         (cfg.train.grid_size >= 1, "train.grid_size", cfg.train.grid_size, "must be >= 1"),
         (cfg.train.threads >= 0, "train.threads", cfg.train.threads, "must be >= 0 (0: all cores)"),
         (cfg.train.progress in ("auto", "bar", "log"), "train.progress", cfg.train.progress, "must be auto, bar or log"),
+        (cfg.train.precision in ("fp32", "bf16"), "train.precision", cfg.train.precision, "must be fp32 or bf16"),
         (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda"), "device", cfg.device,
          "must be auto, cpu, cuda or cuda:N"),
     ]

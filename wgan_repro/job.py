@@ -12,10 +12,12 @@ import sys
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig, open_dict
 
 from wgan_repro.config import validate
 from wgan_repro.registry import ConfigError
+from wgan_repro.runtime import available_cores, device_for_job
 from wgan_repro.train import train
 
 log = logging.getLogger(__name__)
@@ -26,6 +28,10 @@ def run_job(cfg: DictConfig) -> str:
     hydra_cfg = HydraConfig.get()
     run_dir = Path(hydra_cfg.runtime.output_dir)
     choices = {k: v for k, v in hydra_cfg.runtime.choices.items() if k in GROUPS}
+    parallel = parallel_jobs_of(hydra_cfg)
+    with open_dict(cfg):
+        cfg.device = device_for_job(cfg.device, hydra_cfg.job.get("num") or 0, parallel)
+        cfg.train.threads = cfg.train.threads or max(1, available_cores() // parallel)
     try:
         cfg = validate(cfg)
         status = train(cfg, run_dir, metadata={"choices": choices,
@@ -34,9 +40,24 @@ def run_job(cfg: DictConfig) -> str:
         remove_empty_run_folder(run_dir, hydra_cfg.job.name)
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
+    except Exception:
+        if hydra_cfg.mode != RunMode.MULTIRUN:
+            raise
+        # one crashed run must not end its sweep (nor skip the sweep's report)
+        log.exception("run %s failed; the sweep goes on", run_dir.name)
+        return "failed"
     if status == "stopped":          # SIGTERM: checkpoint saved; the same command resumes
         raise SystemExit(128 + signal.SIGTERM)
     return status
+
+
+def parallel_jobs_of(hydra_cfg) -> int:
+    """How many jobs the launcher runs side by side on this machine (1 for one-job-per-node ones)."""
+    launcher = hydra_cfg.get("launcher") or {}
+    if "joblib" not in str(launcher.get("_target_", "")):
+        return 1
+    n_jobs = int(launcher.get("n_jobs") or 1)
+    return available_cores() if n_jobs < 0 else max(1, n_jobs)
 
 
 def remove_empty_run_folder(run_dir: Path, job_name: str) -> None:

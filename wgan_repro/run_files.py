@@ -51,18 +51,15 @@ def write_status(run_dir: Path, status: str, **fields) -> None:
 
 
 class MetricsWriter:
-    """Appends rows to metrics.csv, a buffered batch at a time, each row whole.
+    """Appends rows to metrics.csv, a batch at a time, each row whole.
 
     On resume at generator iteration `resume_iter` the rows logged after it are dropped, so
     the file never holds a half row or a duplicated iteration.
     """
 
-    def __init__(self, path: Path, columns: Iterable[str], flush_every: int = 10,
-                 resume_iter: Optional[int] = None):
+    def __init__(self, path: Path, columns: Iterable[str], resume_iter: Optional[int] = None):
         self.path = Path(path)
         self.columns = list(columns)
-        self.flush_every = flush_every
-        self._rows: list[dict] = []
         if resume_iter is not None and self.path.exists():
             self._truncate_after(resume_iter)
         elif not self.path.exists() or resume_iter is None:
@@ -83,23 +80,17 @@ class MetricsWriter:
                 kept.append(line)
         atomic_write_bytes(self.path, "".join(kept).encode())
 
-    def add(self, row: dict) -> None:
-        self._rows.append(row)
-        if len(self._rows) >= self.flush_every:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._rows:
+    def append(self, rows: list[dict]) -> None:
+        if not rows:
             return
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=self.columns, extrasaction="raise", lineterminator="\n")
-        for row in self._rows:
+        for row in rows:
             writer.writerow({k: _fmt(v) for k, v in row.items()})
         with open(self.path, "a", newline="") as f:
             f.write(buffer.getvalue())
             f.flush()
             os.fsync(f.fileno())
-        self._rows.clear()
 
 
 def _fmt(value):

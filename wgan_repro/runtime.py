@@ -26,11 +26,24 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
-def configure_threads(threads: int) -> int:
-    """Set torch's intra-op threads: `threads`, or (0) the cores this process may use."""
-    n = threads or available_cores()
+def gpu_count() -> int:
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def configure_threads(threads: int, parallel_jobs: int = 1) -> int:
+    """Set torch's intra-op threads: `threads`, or (0) this process's share of the cores
+    when `parallel_jobs` runs share the machine."""
+    n = threads or max(1, available_cores() // max(1, parallel_jobs))
     torch.set_num_threads(n)
     return n
+
+
+def device_for_job(name: str, job_num: int, parallel_jobs: int) -> str:
+    """With several GPUs and parallel jobs, `auto` puts job k on GPU k mod count."""
+    count = gpu_count()
+    if name == "auto" and parallel_jobs > 1 and count > 1:
+        return f"cuda:{job_num % count}"
+    return name
 
 
 def seed_everything(seed: int) -> None:

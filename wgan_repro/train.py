@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import signal
 import sys
 import threading
@@ -71,6 +72,10 @@ class Trainer:
                               else torch.contiguous_format)
         self.generator.to(memory_format=self.memory_format)
         self.critic.to(memory_format=self.memory_format)
+        if self.device.type == "cuda":
+            torch.backends.cuda.matmul.allow_tf32 = cfg.train.tf32
+            torch.backends.cudnn.allow_tf32 = cfg.train.tf32
+        self.bf16 = cfg.train.precision == "bf16"
         self.objective = get_objective(cfg.loss.name)
         self.clip = cfg.loss.clip
         self.opt_g = build_optimizer(cfg.loss.optim, self.generator.parameters())
@@ -87,12 +92,17 @@ class Trainer:
     def sample_noise(self, n: int) -> torch.Tensor:
         return torch.randn(n, self.cfg.arch.nz, generator=self.noise, device=self.device)
 
+    def autocast(self):
+        """bf16 autocast when `train.precision=bf16`, a no-op context otherwise."""
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.bf16)
+
     def critic_step(self) -> tuple[LossTerms, torch.Tensor, torch.Tensor]:
         """One critic update on a real and a fake batch; clips the weights after it (Algorithm 1)."""
         real = self.sampler.next().contiguous(memory_format=self.memory_format)
-        with torch.no_grad():
+        with torch.no_grad(), self.autocast():
             fake = self.generator(self.sample_noise(real.shape[0]))
-        real_out, fake_out = self.critic(real), self.critic(fake)
+        with self.autocast():
+            real_out, fake_out = self.critic(real).float(), self.critic(fake).float()
         terms = self.objective(real_out, fake_out)
         self.opt_d.zero_grad(set_to_none=True)
         terms.critic.backward()
@@ -106,7 +116,8 @@ class Trainer:
     def generator_step(self, real_out: torch.Tensor) -> LossTerms:
         """One generator update against the current critic (whose weights stay frozen)."""
         self.critic.requires_grad_(False)
-        fake_out = self.critic(self.generator(self.sample_noise(self.cfg.train.batch_size)))
+        with self.autocast():
+            fake_out = self.critic(self.generator(self.sample_noise(self.cfg.train.batch_size))).float()
         terms = self.objective(real_out, fake_out)
         self.opt_g.zero_grad(set_to_none=True)
         terms.generator.backward()
@@ -115,7 +126,8 @@ class Trainer:
         return terms
 
     def generator_iteration(self) -> dict:
-        """Critic steps (per the schedule) then one generator step; returns the logged scalars."""
+        """Critic steps (per the schedule) then one generator step; returns the logged scalars
+        as device tensors (copied to the host in batches, so the step never waits on the GPU)."""
         for _ in range(critic_steps_for(self.iter, self.cfg.loss)):
             c_terms, real_out, fake_out = self.critic_step()
             self.critic_steps += 1
@@ -124,11 +136,11 @@ class Trainer:
         return {
             "iter": self.iter,
             "critic_steps": self.critic_steps,
-            "loss_critic": c_terms.critic.item(),
-            "loss_generator": g_terms.generator.item(),
-            "critic_real": real_out.mean().item(),
-            "critic_fake": fake_out.mean().item(),
-            "estimate": c_terms.estimate.item(),
+            "loss_critic": c_terms.critic.detach(),
+            "loss_generator": g_terms.generator.detach(),
+            "critic_real": real_out.mean(),
+            "critic_fake": fake_out.mean(),
+            "estimate": c_terms.estimate,
         }
 
     # ------------------------------------------------------------------ files
@@ -210,8 +222,7 @@ class Trainer:
                 return "finished"
             log.info("resuming from %s at generator iteration %d", checkpoint, self.iter)
         columns = COLUMNS + (self.evaluator.columns if self.evaluator else [])
-        writer = MetricsWriter(self.run_dir / "metrics.csv", columns, cfg.flush_every,
-                               resume_iter=self.iter if resumed else None)
+        writer = MetricsWriter(self.run_dir / "metrics.csv", columns, resume_iter=self.iter if resumed else None)
         write_json(self.run_dir / "run.json", run_metadata(self))
         write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
         self.save_real_samples()
@@ -221,7 +232,6 @@ class Trainer:
             with StopSignal() as stop:
                 return self._loop(writer, progress, start, stop)
         except BaseException as err:
-            writer.flush()
             write_status(self.run_dir, "failed", iter=self.iter, iters=cfg.iters,
                          message=f"{type(err).__name__}: {err}")
             raise
@@ -230,26 +240,30 @@ class Trainer:
 
     def _loop(self, writer: MetricsWriter, progress: "Progress", start: float, stop: "StopSignal") -> str:
         cfg = self.cfg.train
+        pending: list[dict] = []
         while self.iter < cfg.iters:
             row = self.generator_iteration()
             self.elapsed = time.perf_counter() - start
             last = self.iter == cfg.iters
             if self.iter % cfg.log_every == 0 or last:
+                row["wall_time"] = round(self.elapsed, 3)
                 if self.evaluator and self.evaluator.due(self.iter, last):
                     row.update(self.evaluator.evaluate(self.generator, self.iter, final=last))
-                row["wall_time"] = round(self.elapsed, 3)
-                writer.add(row)
-                if not all(math.isfinite(row[k]) for k in ("loss_critic", "loss_generator", "estimate")):
-                    writer.flush()
-                    message = f"non-finite loss at generator iteration {self.iter}"
+                pending.append(row)
+            if pending and (last or stop.received or any(self.iter % n == 0 for n in (
+                    cfg.flush_every, cfg.sample_every, cfg.checkpoint_every))):
+                rows, pending = rows_to_host(pending), []
+                diverged = next((r for r in rows if not all(math.isfinite(r[k]) for k in LOSS_KEYS)), None)
+                writer.append(rows[: rows.index(diverged) + 1] if diverged else rows)
+                if diverged:
+                    message = f"non-finite loss at generator iteration {diverged['iter']}"
                     log.error("run diverged: %s", message)
-                    write_status(self.run_dir, "diverged", iter=self.iter, iters=cfg.iters, message=message)
+                    write_status(self.run_dir, "diverged", iter=diverged["iter"], iters=cfg.iters, message=message)
                     return "diverged"
-                progress.update(row)
+                progress.update(rows[-1])
             if self.iter % cfg.sample_every == 0 or last:
                 self.save_samples(f"iter_{self.iter:06d}")
             if self.iter % cfg.checkpoint_every == 0 or last or stop.received:
-                writer.flush()
                 self.save_checkpoint()
                 write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
             if stop.received and not last:
@@ -258,11 +272,20 @@ class Trainer:
                 log.warning(message)
                 write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters, message=message)
                 return "stopped"
-        writer.flush()
         self.save_samples("final")
         write_status(self.run_dir, "finished", iter=self.iter, iters=cfg.iters,
                      wall_time=round(self.elapsed, 3))
         return "finished"
+
+
+LOSS_KEYS = ("loss_critic", "loss_generator", "estimate")
+TENSOR_KEYS = ("loss_critic", "loss_generator", "critic_real", "critic_fake", "estimate")
+
+
+def rows_to_host(rows: list[dict]) -> list[dict]:
+    """Copy the rows' scalar tensors to Python floats with a single device synchronisation."""
+    values = torch.stack([torch.stack([r[k].float() for k in TENSOR_KEYS]) for r in rows]).cpu().tolist()
+    return [{**r, **dict(zip(TENSOR_KEYS, v))} for r, v in zip(rows, values)]
 
 
 class StopSignal:
@@ -297,6 +320,7 @@ def identity(cfg: DictConfig) -> dict:
 def run_metadata(trainer: Trainer) -> dict:
     return {
         "device": str(trainer.device),
+        "pid": os.getpid(),
         "threads": trainer.threads,
         "torch": torch.__version__,
         "data_shape": list(trainer.data.shape),
@@ -304,6 +328,8 @@ def run_metadata(trainer: Trainer) -> dict:
         "generator_params": sum(p.numel() for p in trainer.generator.parameters()),
         "critic_params": sum(p.numel() for p in trainer.critic.parameters()),
         "channels_last": trainer.memory_format == torch.channels_last,
+        "tf32": bool(trainer.cfg.train.tf32 and trainer.device.type == "cuda"),
+        "precision": trainer.cfg.train.precision,
         "config": OmegaConf.to_container(trainer.cfg, resolve=True),
         **trainer.metadata,
     }
