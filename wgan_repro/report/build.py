@@ -55,5 +55,4 @@ def build_report(sweep_dir, claims_file: Optional[Path] = None) -> Path:
         tmp.rename(final)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    log.info("report: %s", final / "index.html")
     return final / "index.html"

@@ -269,7 +269,7 @@ def plot_critic_surfaces(grid: Grid, path: Path) -> bool:
     if not any(r.surface for runs in grid.cells.values() for r in runs):
         return False
     with plt.rc_context(STYLE):
-        fig, axes = _figure(grid, width=2.6, height=2.6, right=0.3, gap_w=1.4)
+        fig, axes = _figure(grid, width=2.6, height=2.6, right=0.9, gap_w=1.5)
         for i, row in enumerate(grid.rows):
             for j, col in enumerate(grid.cols):
                 ax, runs = axes[i][j], grid.cells.get((row, col), [])
