@@ -8,7 +8,7 @@ from wgan_repro.train import Trainer, train
 
 def test_a_2d_run_saves_the_critic_surface(compose_cfg, tmp_path):
     cfg = validate(compose_cfg("experiment=smoke", "device=cpu", "train.threads=1", "data=eight_gaussians",
-                               "train.iters=2", fake_data=False))
+                               "train.iters=2", "data.n_points=2000", fake_data=False))
     assert train(cfg, tmp_path) == "finished"
     with np.load(tmp_path / "critic_surface.npz") as data:
         x, y, values, real, fake = (data[k] for k in ("x", "y", "values", "real", "fake"))

@@ -25,10 +25,10 @@ def test_the_fabricated_paper_sweep_reproduces_its_claims(paper):
         "mlp_gan_collapses_wgan_does_not": REPRODUCED, "wgan_no_mode_collapse": REPRODUCED,
         "wgan_estimate_tracks_w1": NOT_TESTED}
     nobn = results["nobn_gan_fails_wgan_learns"]["conditions"]
-    assert nobn[1]["numbers"] == "1 of 1 diverged" and nobn[1]["outcome"] == "pass"
-    assert nobn[0]["numbers"] == "0.145"                                    # (60 - 2) / 400
+    assert nobn[1]["numbers"] == "model=dcgan_nobn, loss=nsgan: 1 of 1 diverged" and nobn[1]["outcome"] == "pass"
+    assert nobn[0]["numbers"] == "model=dcgan_nobn, loss=wgan: 0.145"      # (60 - 2) / 400
     dcgan = results["dcgan_both_work"]["conditions"][0]["numbers"]
-    assert dcgan == "0.1 ± 0.00707 (mean of 2 seeds)"                       # (40, 44) -> (0.095, 0.105)
+    assert dcgan == "model=dcgan, loss=wgan: 0.1 ± 0.00707 (mean of 2 seeds)"   # (40, 44) -> (0.095, 0.105)
     md = (report / "claims.md").read_text()
     assert md.count("**reproduced**") == 6 and md.count("**not tested by this sweep**") == 1
     assert "spearman_estimate_fid >= 0.6 for every run" in md and "fid_rel >= 0.5 (mean over seeds)" in md

@@ -1,6 +1,5 @@
 """The figures: one panel per model x objective, the correlations they print, the 2-D extras."""
 import numpy as np
-import pandas as pd
 import pytest
 from PIL import Image
 

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.report.fabricate import falling, final_image_eval, image_quality, write_run
+from tests.report.fabricate import final_image_eval, image_quality, write_run
 from wgan_repro.report.claims import load_config
 from wgan_repro.report.collect import load_sweep
 from wgan_repro.report.tables import summary_table

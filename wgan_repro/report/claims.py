@@ -131,6 +131,9 @@ def check(cond: dict, summary: pd.DataFrame) -> ConditionResult:
     keys = [k for k in group_keys(summary) if summary[k].nunique(dropna=False) > 1 and k not in fixed]
     seed_key = ["seed"] if "seed" in summary and summary["seed"].nunique() > 1 else []
     diverged_outcome = PASS if on_diverged == "pass" else FAIL
+    # a number without a label of its own is named by the selector's keys that vary in the sweep
+    default_label = ", ".join(f"{k}={v}" for k, v in cond["runs"].items()
+                              if k in summary and summary[k].nunique(dropna=False) > 1)
     parts, outcomes = [], []
     if over == "each_run":
         for _, row in usable.iterrows():
@@ -140,6 +143,7 @@ def check(cond: dict, summary: pd.DataFrame) -> ConditionResult:
             else:
                 outcome, number = _judge_value(row[metric], cond)
             outcomes.append(outcome)
+            label = label or default_label
             parts.append(f"{label}: {number}" if label else number)
     else:
         for label, group in _groups(usable, keys):
@@ -155,6 +159,7 @@ def check(cond: dict, summary: pd.DataFrame) -> ConditionResult:
             else:
                 outcome, number = UNTESTED, "no value"
             outcomes.append(outcome)
+            label = label or default_label
             parts.append(f"{label}: {number}" if label else number)
     numbers = "; ".join(parts)
     judged = [o for o in outcomes if o != UNTESTED]
