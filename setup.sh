@@ -1,16 +1,27 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine for wgan_repro: Debian's Fashion-MNIST package (the embedded
-# default data, when apt-get is available) and a virtual environment .venv holding the
-# package with its test extras. Safe to run again: it only adds what is missing.
+# default data) and Chromium (for the report's browser test), when apt-get is available,
+# and a virtual environment .venv holding the package with its test extras. Safe to run
+# again: it only adds what is missing.
 set -euo pipefail
 cd "$(dirname "$0")"
 
-if [[ ! -d /usr/share/datasets/fashion-mnist ]] && command -v apt-get >/dev/null 2>&1; then
+# Debian packages: the Fashion-MNIST files and Chromium (the report's headless browser test).
+missing=()
+[[ -d /usr/share/datasets/fashion-mnist ]] || missing+=(dataset-fashion-mnist)
+command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || missing+=(chromium)
+if [[ ${#missing[@]} -gt 0 ]] && command -v apt-get >/dev/null 2>&1; then
   sudo=""
   [[ $(id -u) -ne 0 ]] && command -v sudo >/dev/null 2>&1 && sudo="sudo -n"
-  if ! { $sudo apt-get update -qq && $sudo apt-get install -y -qq dataset-fashion-mnist; } >/dev/null 2>&1; then
-    echo "setup: could not install dataset-fashion-mnist; set data.root=<folder> or data.download=true instead" >&2
-  fi
+  $sudo apt-get update -qq >/dev/null 2>&1 || true
+  for package in "${missing[@]}"; do
+    if ! $sudo apt-get install -y -qq "$package" >/dev/null 2>&1; then
+      case $package in
+        dataset-fashion-mnist) echo "setup: could not install dataset-fashion-mnist; set data.root=<folder> or data.download=true instead" >&2 ;;
+        chromium) echo "setup: could not install chromium; the report's browser test will be skipped" >&2 ;;
+      esac
+    fi
+  done
 fi
 
 [[ -x .venv/bin/python ]] || python3 -m venv .venv

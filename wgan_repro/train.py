@@ -6,6 +6,7 @@ the same command resumes. A non-finite loss stops the run with status `diverged`
 """
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
@@ -23,8 +24,8 @@ from wgan_repro.data import BatchSampler, load_dataset
 from wgan_repro.losses import LossTerms, get_objective
 from wgan_repro.models import build_critic, build_generator
 from wgan_repro.registry import ConfigError
-from wgan_repro.run_files import (MetricsWriter, atomic_torch_save, read_json, save_image_grid,
-                                  save_point_scatter, write_json, write_status)
+from wgan_repro.run_files import (MetricsWriter, atomic_torch_save, atomic_write_bytes, read_json,
+                                  save_image_grid, save_point_scatter, write_json, write_status)
 from wgan_repro.runtime import configure_threads, resolve_device, seed_everything
 
 log = logging.getLogger(__name__)
@@ -198,6 +199,28 @@ class Trainer:
             real = self.data.samples[: len(fake)]
             save_point_scatter(fake, real, path, title=f"{name}")
 
+    @torch.no_grad()
+    def save_critic_surface(self, n: int = 101) -> None:
+        """critic_surface.npz (2-D sets), read by the report: the critic's raw output (the W critic's
+        value; the logit for gan and nsgan) on an n x n grid around the real and generated points.
+        Keys: x (n,), y (n,), values (n, n) with values[i, j] at (x[j], y[i]), real and fake (m, 2),
+        iter (the generator iteration)."""
+        import numpy as np
+
+        real = self.data.samples[: len(self.fixed_noise)].float()
+        fake = self.generator(self.fixed_noise).float()
+        points = torch.cat([real, fake])
+        low, high = points.min(0).values, points.max(0).values
+        pad = 0.1 * (high - low).clamp_min(1e-3)
+        xs = torch.linspace(float(low[0] - pad[0]), float(high[0] + pad[0]), n, device=self.device)
+        ys = torch.linspace(float(low[1] - pad[1]), float(high[1] + pad[1]), n, device=self.device)
+        gy, gx = torch.meshgrid(ys, xs, indexing="ij")
+        values = self.critic(torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)).reshape(n, n)
+        buffer = io.BytesIO()
+        np.savez(buffer, x=xs.cpu().numpy(), y=ys.cpu().numpy(), values=values.float().cpu().numpy(),
+                 real=real.cpu().numpy(), fake=fake.cpu().numpy(), iter=np.int64(self.iter))
+        atomic_write_bytes(self.run_dir / "critic_surface.npz", buffer.getvalue())
+
     def save_real_samples(self) -> None:
         path = self.run_dir / "samples" / "real.png"
         if path.exists():
@@ -273,6 +296,8 @@ class Trainer:
                 write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters, message=message)
                 return "stopped"
         self.save_samples("final")
+        if not self.data.is_image:
+            self.save_critic_surface()
         write_status(self.run_dir, "finished", iter=self.iter, iters=cfg.iters,
                      wall_time=round(self.elapsed, 3))
         return "finished"

@@ -1,0 +1,56 @@
+"""The figures: one panel per model x objective, the correlations they print, the 2-D extras."""
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.report.fabricate import final_image_eval, image_quality, write_run
+from wgan_repro.report.claims import load_config
+from wgan_repro.report.collect import load_sweep
+from wgan_repro.report.figures import Grid, plot_loss_vs_quality
+from wgan_repro.report.tables import summary_table
+
+
+def picture(path):
+    with Image.open(path) as img:
+        return np.asarray(img.convert("L"), dtype=float)
+
+
+def test_the_grid_is_model_rows_by_objective_columns(paper):
+    sweep, _, _ = paper
+    grid = Grid(load_sweep(sweep).runs)
+    assert grid.rows == [("dcgan",), ("dcgan_nobn",), ("mlp",)]
+    assert grid.cols == ["wgan", "nsgan", "gan"]                  # WGAN left, GAN right, as in the paper
+    assert [r.params["seed"] for r in grid.cells[(("dcgan",), "wgan")]] == ["0", "1"]   # seeds share a panel
+
+
+def test_every_figure_is_drawn_and_sized_by_the_grid(paper, points):
+    _, _, report = paper
+    _, _, report_2d = points
+    for name in ("curves.png", "loss_vs_quality.png", "samples.png"):
+        image, image_2d = picture(report / name), picture(report_2d / name)
+        assert image.std() > 10 and image_2d.std() > 10                        # not blank
+        assert image.shape[0] > 2 * image_2d.shape[0]                          # 3 rows against 1
+        assert image.shape[1] > image_2d.shape[1]                              # 3 objectives against 2
+    assert not (report / "critic.png").exists()                                # no surface saved
+    assert picture(report_2d / "critic.png").std() > 10
+
+
+def test_printed_correlations_are_the_summary_ones(tmp_path, paper):
+    rng = np.random.default_rng(5)
+    for loss, slope in (("wgan", 1.0), ("nsgan", -0.3)):
+        fid = np.linspace(150, 50, 12) + rng.normal(0, 15, 12)
+        write_run(tmp_path, model="dcgan", loss=loss, iters=120, estimate=slope * np.linspace(2, 0.5, 120)
+                  + rng.normal(0, 0.4, 120), eval_every=10, quality=image_quality(fid),
+                  final_eval=final_image_eval(float(fid[-1])))
+    settings, _ = load_config()
+    for sweep in (tmp_path, paper[0]):
+        loaded = load_sweep(sweep)
+        summary = summary_table(loaded, settings).set_index("run")
+        rhos = plot_loss_vs_quality(Grid(loaded.runs), settings, tmp_path / "lvq.png")
+        judged = summary["spearman_estimate_fid"].dropna()
+        assert len(judged) >= 2
+        for name, rho in judged.items():
+            assert rhos[name] == pytest.approx(rho)
+        if sweep == tmp_path:
+            assert all(abs(r) < 0.99 for r in judged)                          # not trivial +-1
+            assert judged.max() > 0.5 > judged.min()

@@ -1,0 +1,338 @@
+"""Read a sweep folder into one `Run` per run folder, from the files the runs wrote
+(metrics.csv, status.json, run.json, final_eval.json, samples/, critic_surface.npz,
+.hydra/overrides.yaml, run.log). It never imports the training code."""
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+import yaml
+
+BASE_COLUMNS = ["iter", "critic_steps", "loss_critic", "loss_generator", "critic_real", "critic_fake",
+                "estimate", "wall_time"]
+IMAGE_METRICS = ["fid", "kid", "classifier_score", "classes_covered", "class_kl", "intra_diversity"]
+POINT_METRICS = ["w1_exact", "modes_captured", "high_quality_share"]
+QUALITY_METRICS = IMAGE_METRICS + POINT_METRICS
+AXES = ["model", "critic", "loss", "data", "experiment"]      # config groups named in run.json
+STATUSES = ["finished", "diverged", "running", "failed"]
+RUN_MARKERS = ("metrics.csv", "status.json", "run.json")
+REPORT_DIR = "report"
+SURFACE_FILE = "critic_surface.npz"
+# Overrides that change where or how fast a run goes, not what it is.
+IGNORED_OVERRIDES = {"out_dir", "data.root", "device", "train.threads", "train.progress", "train.resume",
+                     "data.download"}
+# Number of classes or modes when final_eval.json does not say (the data config's name).
+KNOWN_CLASSES = {"fashion_mnist": 10, "mnist": 10, "cifar10": 10}
+KNOWN_MODES = {"eight_gaussians": 8, "twentyfive_gaussians": 25}
+
+
+# Display order of the config choices: the paper's figures (WGAN left, GAN right).
+ORDER = {"model": ["dcgan", "dcgan_nobn", "mlp"], "loss": ["wgan", "nsgan", "gan"],
+         "critic": ["dcgan", "dcgan_nobn", "mlp"]}
+
+
+def rank(key: str, value: str):
+    """Sort key of a parameter's value: the paper's order, then numbers, then text."""
+    order = ORDER.get(key, [])
+    if value in order:
+        return (0, order.index(value), "")
+    try:
+        return (1, float(value), "")
+    except ValueError:
+        return (2, 0.0, value)
+
+
+def run_order(run: "Run"):
+    """Runs sorted by generator, objective, the other axes, then seed."""
+    keys = ["model", "loss", *sorted(k for k in run.params if k not in ("model", "loss", "seed")), "seed"]
+    return [rank(k, str(run.params.get(k, ""))) for k in keys] + [run.name]
+
+
+class ReportError(Exception):
+    """A problem with the report's input, told in one line that names it and the fix."""
+
+
+class NoFinishedRun(ReportError):
+    """The sweep holds runs, but none has finished."""
+
+
+@dataclass
+class Run:
+    """One run folder of a sweep, as its files describe it."""
+
+    path: Path
+    name: str                                 # the folder, relative to the sweep
+    params: dict                              # model, critic, loss, data, experiment, seed, other overrides
+    status: str                               # finished | diverged | running | failed
+    message: str = ""
+    iter: Optional[int] = None                # last generator iteration reached
+    iters: Optional[int] = None               # generator iterations asked for
+    wall_time: Optional[float] = None         # seconds
+    metrics: pd.DataFrame = field(default_factory=pd.DataFrame)
+    final_eval: dict = field(default_factory=dict)
+    samples: Optional[Path] = None            # final.png, else the latest iter_*.png
+    real_samples: Optional[Path] = None
+    surface: Optional[Path] = None            # critic_surface.npz (2-D sets), when the run wrote one
+    log_tail: list = field(default_factory=list)
+    notes: list = field(default_factory=list)  # problems met reading the folder
+
+    @property
+    def finished(self) -> bool:
+        return self.status == "finished"
+
+    @property
+    def quality_metric(self) -> Optional[str]:
+        """`fid` for image runs, `w1_exact` for 2-D runs: the first one with a logged value."""
+        for name in ("fid", "w1_exact"):
+            if name in self.metrics and self.metrics[name].notna().any():
+                return name
+            if _number(self.final_eval.get(name)) is not None:
+                return name
+        return None
+
+    @property
+    def estimate_name(self) -> str:
+        return {"wgan": "W-estimate", "gan": "JS estimate", "nsgan": "JS estimate"}.get(
+            str(self.params.get("loss")), "estimate")
+
+
+@dataclass
+class Sweep:
+    path: Path
+    runs: list
+    command: str = ""                          # the sweep's overrides, from multirun.yaml
+
+    def counts(self) -> dict:
+        return {s: sum(r.status == s for r in self.runs) for s in STATUSES if any(r.status == s for r in self.runs)}
+
+
+# --------------------------------------------------------------------------- discovery
+def load_sweep(path) -> Sweep:
+    """Every run under a sweep folder; ReportError when the folder is not a sweep."""
+    path = Path(path)
+    fix = "pass a sweep folder made by `python run.py -m ...`, e.g. results/multirun/<date_time>"
+    if not path.exists():
+        raise ReportError(f"{path} does not exist: {fix}")
+    if not path.is_dir():
+        raise ReportError(f"{path} is a file, not a folder: {fix}")
+    if _is_run_dir(path):
+        raise ReportError(f"{path} is one run's folder, not a sweep: {fix}")
+    run_dirs = find_run_dirs(path)
+    if not run_dirs:
+        raise ReportError(f"{path} holds no run folders (none with metrics.csv, status.json or run.json): {fix}")
+    runs = sorted((read_run(d, path) for d in run_dirs), key=run_order)
+    return Sweep(path=path, runs=runs, command=_sweep_command(path))
+
+
+def find_run_dirs(sweep: Path, max_depth: int = 3) -> list:
+    """Run folders under `sweep` (not inside one another), sorted by name; skips report/."""
+    found = []
+    for dirpath, dirnames, _ in os.walk(sweep):
+        here = Path(dirpath)
+        depth = len(here.relative_to(sweep).parts)
+        if depth and _is_run_dir(here):
+            found.append(here)
+            dirnames[:] = []
+            continue
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and not (depth == 0 and d == REPORT_DIR))
+        if depth >= max_depth:
+            dirnames[:] = []
+    return sorted(found)
+
+
+def _is_run_dir(path: Path) -> bool:
+    return any((path / m).is_file() for m in RUN_MARKERS)
+
+
+def _sweep_command(sweep: Path) -> str:
+    data = _read_yaml(sweep / "multirun.yaml") or {}
+    try:
+        task = data["hydra"]["overrides"]["task"]
+        return " ".join(str(t) for t in task)
+    except (KeyError, TypeError):
+        return ""
+
+
+# --------------------------------------------------------------------------- one run
+def read_run(run_dir: Path, sweep: Path) -> Run:
+    """A Run from one folder; missing or unreadable files become notes, never exceptions."""
+    notes = []
+    status = _read_json(run_dir / "status.json")
+    meta = _read_json(run_dir / "run.json") or {}
+    final_eval = _read_json(run_dir / "final_eval.json") or {}
+    metrics = read_metrics(run_dir / "metrics.csv", notes)
+    log_tail = _tail(run_dir / "run.log", 12)
+
+    if status is None:
+        state, message = "failed", "no status.json: the run stopped before training began"
+        if (run_dir / "metrics.csv").exists():
+            message = "no readable status.json"
+    else:
+        state = str(status.get("status", "failed"))
+        message = str(status.get("message") or "")
+        if state not in STATUSES:
+            notes.append(f"unknown status {state!r}")
+            state = "failed"
+    last_iter = _number(status.get("iter")) if status else None
+    if last_iter is None and len(metrics):
+        last_iter = _number(metrics["iter"].iloc[-1]) if "iter" in metrics else None
+    wall_time = _number(status.get("wall_time")) if status else None
+    if wall_time is None and "wall_time" in metrics and metrics["wall_time"].notna().any():
+        wall_time = float(metrics["wall_time"].dropna().iloc[-1])
+    return Run(
+        path=run_dir,
+        name=str(run_dir.relative_to(sweep)),
+        params=run_params(run_dir, meta),
+        status=state,
+        message=message,
+        iter=int(last_iter) if last_iter is not None else None,
+        iters=_int_or_none(status.get("iters")) if status else _int_or_none(_config_get(meta, "train", "iters")),
+        wall_time=wall_time,
+        metrics=metrics,
+        final_eval=final_eval,
+        samples=_latest_samples(run_dir / "samples"),
+        real_samples=_file_or_none(run_dir / "samples" / "real.png"),
+        surface=_file_or_none(run_dir / SURFACE_FILE),
+        log_tail=log_tail,
+        notes=notes,
+    )
+
+
+def read_metrics(path: Path, notes: list) -> pd.DataFrame:
+    """metrics.csv as numbers (empty cells -> NaN); an empty frame when absent or unreadable."""
+    if not path.exists():
+        return pd.DataFrame(columns=BASE_COLUMNS)
+    try:
+        frame = pd.read_csv(path, on_bad_lines="skip")
+    except (pd.errors.EmptyDataError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        notes.append(f"metrics.csv unreadable ({type(err).__name__})")
+        return pd.DataFrame(columns=BASE_COLUMNS)
+    frame = frame.apply(pd.to_numeric, errors="coerce")
+    if "iter" in frame:
+        frame = frame.dropna(subset=["iter"]).sort_values("iter").reset_index(drop=True)
+    return frame
+
+
+def run_params(run_dir: Path, meta: dict) -> dict:
+    """What identifies the run in its sweep: the config group choices, the seed and every other
+    override (from .hydra/overrides.yaml, else the folder name)."""
+    params = {}
+    overrides = _read_yaml(run_dir / ".hydra" / "overrides.yaml")
+    items = overrides if isinstance(overrides, list) else run_dir.name.split(",")
+    for item in items:
+        key, sep, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if sep and key not in IGNORED_OVERRIDES and not key.startswith("hydra."):
+            params[key] = value
+    for axis, value in (meta.get("choices") or {}).items():
+        if axis in AXES and value is not None:
+            params[axis] = str(value)
+    config = meta.get("config") or _read_yaml(run_dir / ".hydra" / "config.yaml") or {}
+    for axis in AXES:                           # older or partial run.json: the sections' names
+        section = config.get(axis) if isinstance(config, dict) else None
+        if axis not in params and isinstance(section, dict) and section.get("name"):
+            params[axis] = str(section["name"])
+    if isinstance(config, dict) and config.get("seed") is not None:
+        params["seed"] = str(config["seed"])
+    return params
+
+
+# --------------------------------------------------------------------------- helpers
+def _read_json(path: Path) -> Optional[dict]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _read_yaml(path: Path):
+    try:
+        return yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError):
+        return None
+
+
+def _tail(path: Path, n: int) -> list:
+    try:
+        return path.read_text(errors="replace").splitlines()[-n:]
+    except OSError:
+        return []
+
+
+def _latest_samples(folder: Path) -> Optional[Path]:
+    if (folder / "final.png").is_file():
+        return folder / "final.png"
+    grids = sorted(folder.glob("iter_*.png")) if folder.is_dir() else []
+    return grids[-1] if grids else None
+
+
+def _file_or_none(path: Path) -> Optional[Path]:
+    return path if path.is_file() else None
+
+
+def _number(value) -> Optional[float]:
+    """A finite float, or None (for missing, text, NaN and infinity)."""
+    if isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _int_or_none(value) -> Optional[int]:
+    number = _number(value)
+    return int(number) if number is not None else None
+
+
+def _config_get(meta: dict, *keys):
+    node = meta.get("config") or {}
+    for key in keys:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def reference(final_eval: dict, metric: str) -> tuple[Optional[float], Optional[float]]:
+    """The (floor, ceiling) of `metric` in final_eval.json's `reference`, either shape:
+    {"floor": {metric: x}, "ceiling": {metric: y}} or {metric: {"floor": x, "ceiling": y}}
+    ("real" and "noise" are read as floor and ceiling)."""
+    ref = final_eval.get("reference")
+    if not isinstance(ref, dict):
+        return None, None
+
+    def pick(node, names):
+        for name in names:
+            if isinstance(node, dict) and name in node:
+                return node[name]
+        return None
+
+    floor_names, ceiling_names = ("floor", "real"), ("ceiling", "noise")
+    per_metric = ref.get(metric)
+    if isinstance(per_metric, dict):
+        return _number(pick(per_metric, floor_names)), _number(pick(per_metric, ceiling_names))
+    floor, ceiling = pick(ref, floor_names), pick(ref, ceiling_names)
+    return (_number(floor.get(metric)) if isinstance(floor, dict) else None,
+            _number(ceiling.get(metric)) if isinstance(ceiling, dict) else None)
+
+
+def load_surface(path: Path) -> Optional[dict]:
+    """critic_surface.npz as arrays (x, y, values and optionally real, fake, iter); None if unusable."""
+    try:
+        with np.load(path) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError):
+        return None
+    x, y, values = arrays.get("x"), arrays.get("y"), arrays.get("values")
+    if x is None or y is None or values is None or values.shape != (len(y), len(x)):
+        return None
+    return arrays

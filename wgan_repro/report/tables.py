@@ -1,0 +1,215 @@
+"""The numbers of each run (final quality, final estimate, correlation of the estimate with
+quality) and the tables written from them: summary.csv, summary_seeds.csv and summary.md."""
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+import pandas as pd
+
+from wgan_repro.report.collect import (AXES, KNOWN_CLASSES, KNOWN_MODES, QUALITY_METRICS, Run, Sweep,
+                                       _number, reference)
+from wgan_repro.report.stats import fmt, mean_std, median_filter, median_window, spearman
+
+DERIVED = ["final_estimate", "fid_rel", "coverage_share", "spearman_estimate_fid", "spearman_estimate_w1",
+           "n_eval_points"]
+NUMBERS = ["iter", "iters", "wall_time", "final_estimate", *QUALITY_METRICS, *DERIVED[1:]]
+TEXT_TAIL = ["metrics_source", "message"]
+DEFAULT_SETTINGS = {"median_filter_fraction": 0.02, "median_filter_max_rows": 501, "min_eval_points": 10}
+
+
+# --------------------------------------------------------------------------- per run
+def smoothed_estimate(run: Run, settings: dict) -> pd.Series:
+    """The estimate median-filtered over a window of about `median_filter_fraction` of the rows."""
+    if "estimate" not in run.metrics or run.metrics.empty:
+        return pd.Series(dtype=float)
+    window = median_window(len(run.metrics), settings["median_filter_fraction"], settings["median_filter_max_rows"])
+    return median_filter(run.metrics["estimate"].astype(float), window)
+
+
+def eval_points(run: Run, settings: dict, metric: Optional[str] = None) -> pd.DataFrame:
+    """Rows where `metric` (the run's quality metric by default) was evaluated: iter, the
+    median-filtered estimate there, and the metric."""
+    metric = metric or run.quality_metric
+    if metric is None or metric not in run.metrics:
+        return pd.DataFrame(columns=["iter", "estimate", metric or "quality"])
+    frame = pd.DataFrame({"iter": run.metrics["iter"], "estimate": smoothed_estimate(run, settings),
+                          metric: run.metrics[metric]})
+    return frame.dropna().reset_index(drop=True)
+
+
+def final_value(run: Run, metric: str) -> tuple[Optional[float], str]:
+    """final_eval.json's value when it has one, else the last logged value; and its source."""
+    value = _number(run.final_eval.get(metric))
+    if value is not None:
+        return value, "final_eval.json"
+    if metric in run.metrics and run.metrics[metric].notna().any():
+        return float(run.metrics[metric].dropna().iloc[-1]), "metrics.csv"
+    return None, ""
+
+
+def run_row(run: Run, settings: dict) -> dict:
+    """One summary row: parameters, status, final numbers and correlations."""
+    row = {"run": run.name, **run.params, "status": run.status, "iter": run.iter, "iters": run.iters,
+           "wall_time": run.wall_time}
+    smooth = smoothed_estimate(run, settings)
+    finite = smooth.replace([np.inf, -np.inf], np.nan).dropna()
+    row["final_estimate"] = float(finite.iloc[-1]) if len(finite) else None     # last finite (diverged runs)
+    sources = set()
+    for metric in QUALITY_METRICS:
+        row[metric], source = final_value(run, metric)
+        if source:
+            sources.add(source)
+    floor, ceiling = reference(run.final_eval, "fid")
+    row["fid_rel"] = ((row["fid"] - floor) / (ceiling - floor)
+                      if None not in (row["fid"], floor, ceiling) and ceiling > floor else None)
+    row["coverage_share"] = _coverage_share(run, row)
+    n_points = 0
+    for metric, column in (("fid", "spearman_estimate_fid"), ("w1_exact", "spearman_estimate_w1")):
+        points = eval_points(run, settings, metric)
+        rho = spearman(points["estimate"], points[metric]) if len(points) else math.nan
+        row[column] = rho if math.isfinite(rho) and len(points) >= settings["min_eval_points"] else None
+        n_points = max(n_points, len(points))
+    row["n_eval_points"] = n_points
+    row["metrics_source"] = " + ".join(sorted(sources))
+    row["message"] = run.message
+    return row
+
+
+def _coverage_share(run: Run, row: dict) -> Optional[float]:
+    data = str(run.params.get("data", ""))
+    for metric, known, count_key in (("classes_covered", KNOWN_CLASSES, "n_classes"),
+                                     ("modes_captured", KNOWN_MODES, "n_modes")):
+        if row.get(metric) is None:
+            continue
+        total = _number(run.final_eval.get(count_key)) or reference(run.final_eval, metric)[0] or known.get(data)
+        if total:
+            return row[metric] / total
+    return None
+
+
+# --------------------------------------------------------------------------- tables
+def summary_table(sweep: Sweep, settings: dict) -> pd.DataFrame:
+    """One row per run, in a fixed column order (numbers empty where a run has none)."""
+    rows = [run_row(run, settings) for run in sweep.runs]
+    param_keys = param_columns(sweep)
+    columns = ["run", *param_keys, "status", *NUMBERS, *TEXT_TAIL]
+    frame = pd.DataFrame(rows)
+    for column in columns:
+        if column not in frame:
+            frame[column] = None
+    frame = frame[columns]
+    for column in NUMBERS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    return frame
+
+
+def param_columns(sweep: Sweep) -> list:
+    """The config axes first, then the seed, then any other override, in a stable order."""
+    keys = {k for run in sweep.runs for k in run.params}
+    return [k for k in AXES if k in keys] + (["seed"] if "seed" in keys else []) + sorted(
+        keys - set(AXES) - {"seed"})
+
+
+def group_keys(summary: pd.DataFrame) -> list:
+    """The parameters that tell groups of seeds apart."""
+    skip = {"run", "status", "seed", *NUMBERS, *TEXT_TAIL}
+    return [c for c in summary.columns if c not in skip]
+
+
+def seed_table(summary: pd.DataFrame) -> Optional[pd.DataFrame]:
+    """Mean and std over the finished runs of each group that differs only by seed; None when
+    no group has two or more runs."""
+    if "seed" not in summary:
+        return None
+    keys = group_keys(summary)
+    filled = summary.fillna({k: "" for k in keys})
+    groups = filled.groupby(keys, sort=False, dropna=False) if keys else [((), filled)]
+    if max(len(g) for _, g in groups) < 2:
+        return None
+    rows = []
+    for values, group in groups:
+        values = values if isinstance(values, tuple) else (values,)
+        row = dict(zip(keys, values))
+        done = group[group["status"] == "finished"]
+        row.update(n_runs=len(group), n_finished=len(done), seeds=" ".join(str(s) for s in group["seed"]))
+        for column in ["final_estimate", *QUALITY_METRICS, "fid_rel", "coverage_share",
+                       "spearman_estimate_fid", "spearman_estimate_w1", "wall_time"]:
+            mean, std, _ = mean_std(done[column].tolist())
+            row[f"{column}_mean"], row[f"{column}_std"] = mean, std
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+MD_COLUMNS = [("final_estimate", "final estimate"), ("fid", "FID"), ("kid", "KID"),
+              ("classifier_score", "classifier score"), ("classes_covered", "classes covered"),
+              ("w1_exact", "exact W1"), ("modes_captured", "modes captured"),
+              ("high_quality_share", "high-quality share"), ("spearman_estimate_fid", "ρ(estimate, FID)"),
+              ("spearman_estimate_w1", "ρ(estimate, W1)")]
+
+
+def summary_cells(summary: pd.DataFrame) -> tuple[list, list]:
+    """Header and rows of the per-run table as text (columns with no value left out)."""
+    keys = group_keys(summary)
+    shown = [(c, t) for c, t in MD_COLUMNS if summary[c].notna().any()]
+    seed = ["seed"] if "seed" in summary else []
+    header = ["run", *keys, *seed, "status", "iterations", "wall time (s)", *[t for _, t in shown]]
+    rows = []
+    for _, r in summary.iterrows():
+        status = r["status"] + (f": {r['message']}" if r["status"] != "finished" and _text(r["message"]) else "")
+        iters = f"{fmt(r['iter'])}/{fmt(r['iters'])}" if pd.notna(r["iters"]) else fmt(r["iter"])
+        rows.append([r["run"], *[_text(r[k]) for k in keys + seed], status, iters, fmt(r["wall_time"], 4),
+                     *[fmt(r[c]) for c, _ in shown]])
+    return header, rows
+
+
+def seed_cells(summary: pd.DataFrame, seeds: pd.DataFrame) -> tuple[list, list]:
+    """Header and rows of the mean ± std over seeds table as text."""
+    keys = group_keys(summary)
+    shown = [(c, t) for c, t in MD_COLUMNS if seeds[f"{c}_mean"].notna().any()]
+    header = [*keys, "seeds", "finished", *[t for _, t in shown]]
+    rows = [[*[_text(r[k]) for k in keys], r["seeds"], f"{r['n_finished']}/{r['n_runs']}",
+             *[pm(r[f"{c}_mean"], r[f"{c}_std"]) for c, _ in shown]] for _, r in seeds.iterrows()]
+    return header, rows
+
+
+def summary_markdown(summary: pd.DataFrame, seeds: Optional[pd.DataFrame]) -> str:
+    """summary.md: the per-run table and, when a group has several seeds, the seed table."""
+    header, rows = summary_cells(summary)
+    lines = ["# Summary", "", SUMMARY_NOTE, "", _md_row(header), _md_row(["---"] * len(header))]
+    lines += [_md_row(r) for r in rows]
+    if seeds is not None:
+        header, rows = seed_cells(summary, seeds)
+        lines += ["", "## Mean ± std over seeds (finished runs; std with ddof 1)", "", _md_row(header),
+                  _md_row(["---"] * len(header))]
+        lines += [_md_row(r) for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+SUMMARY_NOTE = ("One row per run. Final numbers come from final_eval.json when the run wrote it, else from the "
+                "last evaluation in metrics.csv; the final estimate is the median-filtered estimate at the last "
+                "logged iteration. ρ: Spearman rank correlation of the median-filtered estimate with FID (or "
+                "the exact W1) over the run's evaluation points, left empty below settings.min_eval_points.")
+
+
+def pm(mean: float, std: float) -> str:
+    if mean is None or not np.isfinite(mean):
+        return ""
+    return fmt(mean) + (f" ± {fmt(std)}" if std is not None and np.isfinite(std) else "")
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _md_row(cells) -> str:
+    return "| " + " | ".join(str(c).replace("|", "\\|").replace("\n", " ") for c in cells) + " |"
+
+
+def write_tables(out: Path, summary: pd.DataFrame, seeds: Optional[pd.DataFrame]) -> None:
+    summary.to_csv(out / "summary.csv", index=False)
+    if seeds is not None:
+        seeds.to_csv(out / "summary_seeds.csv", index=False)
+    (out / "summary.md").write_text(summary_markdown(summary, seeds))
