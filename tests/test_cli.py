@@ -69,7 +69,7 @@ def test_a_diverging_run_does_not_stop_its_sweep(tmp_path, fake_data_root):
     proc = run_cli("-m", "experiment=smoke", "loss=nsgan", "loss.optim.name=sgd", "loss.optim.lr=1e-4,1e12,2e-4",
                    "train.iters=40", f"hydra.sweep.dir={sweep}", "train.threads=1", f"data.root={fake_data_root}")
     assert proc.returncode == 0, proc.stderr[-3000:]
-    status = {p.name: read_json(p / "status.json") for p in sweep.iterdir() if p.is_dir()}
+    status = {p.name: read_json(p / "status.json") for p in sweep.iterdir() if p.is_dir() and p.name != "report"}
     assert len(status) == 3
     assert {k: v["status"] for k, v in status.items() if "lr=1000000000000.0" not in k} == {
         "experiment=smoke,loss.optim.lr=0.0001,loss.optim.name=sgd,loss=nsgan,train.iters=40": "finished",
@@ -79,3 +79,9 @@ def test_a_diverging_run_does_not_stop_its_sweep(tmp_path, fake_data_root):
     assert status[diverged.name]["status"] == "diverged"
     rows = pd.read_csv(diverged / "metrics.csv")
     assert rows["iter"].iloc[-1] == status[diverged.name]["iter"] < 40
+    # the sweep's report (built by the callback) marks it
+    summary = pd.read_csv(sweep / "report" / "summary.csv").set_index("run")
+    assert summary.loc[diverged.name, "status"] == "diverged"
+    assert summary.loc[diverged.name, "iter"] == status[diverged.name]["iter"]
+    assert (summary.drop(index=diverged.name)["status"] == "finished").all()
+    assert "diverged" in (sweep / "report" / "index.html").read_text()
