@@ -1,7 +1,7 @@
 """The report step: turn a sweep folder into figures, tables, the papers' claims judged
 against the numbers, and one HTML page. It reads only the files the runs wrote.
 
-    python -m wgan_repro.report results/multirun/<date_time>
+    python -m wgan_repro.report results/multirun/<sweep>
 """
 from wgan_repro.report.collect import NoFinishedRun, ReportError
 

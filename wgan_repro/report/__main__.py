@@ -12,7 +12,7 @@ from wgan_repro.report.collect import NoFinishedRun, ReportError
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m wgan_repro.report",
                                      description="Build the report of a sweep folder into <sweep>/report/.")
-    parser.add_argument("sweep", help="a sweep folder, e.g. results/multirun/<date_time>")
+    parser.add_argument("sweep", help="a sweep folder, e.g. results/multirun/<sweep>")
     parser.add_argument("--claims", default=None,
                         help="the claims and thresholds file (default: conf/report_claims.yaml)")
     args = parser.parse_args(argv)

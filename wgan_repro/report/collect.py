@@ -116,7 +116,7 @@ class Sweep:
 def load_sweep(path) -> Sweep:
     """Every run under a sweep folder; ReportError when the folder is not a sweep."""
     path = Path(path)
-    fix = "pass a sweep folder made by `python run.py -m ...`, e.g. results/multirun/<date_time>"
+    fix = "pass a sweep folder made by `python run.py -m ...`, e.g. results/multirun/<sweep>"
     if not path.exists():
         raise ReportError(f"{path} does not exist: {fix}")
     if not path.is_dir():
