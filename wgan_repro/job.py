@@ -15,10 +15,21 @@ from omegaconf import DictConfig
 
 from wgan_repro.config import validate
 from wgan_repro.registry import ConfigError
+from wgan_repro.runtime import configure_threads
 from wgan_repro.train import train
 
 log = logging.getLogger(__name__)
-GROUPS = ("model", "critic", "loss", "data", "experiment")
+GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
+
+
+def build_evaluator(cfg: DictConfig, run_dir: Path):
+    """The sample-quality hook of the `eval` section (None when eval.enabled=false)."""
+    if not cfg.eval.enabled:
+        return None
+    from wgan_repro.metrics.evaluator import build_evaluator as build
+
+    configure_threads(cfg.train.threads)
+    return build(cfg, run_dir)
 
 
 def run_job(cfg: DictConfig) -> str:
@@ -27,7 +38,8 @@ def run_job(cfg: DictConfig) -> str:
     choices = {k: v for k, v in hydra_cfg.runtime.choices.items() if k in GROUPS}
     try:
         cfg = validate(cfg)
-        return train(cfg, run_dir, metadata={"choices": choices,
+        evaluator = build_evaluator(cfg, run_dir)
+        return train(cfg, run_dir, evaluator, metadata={"choices": choices,
                                              "overrides": list(hydra_cfg.overrides.task)})
     except ConfigError as err:
         if not (run_dir / "metrics.csv").exists():
