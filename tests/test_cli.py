@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from wgan_repro.metrics.evaluator import IMAGE_COLUMNS
 from wgan_repro.run_files import read_json
 from wgan_repro.train import COLUMNS
 
@@ -24,15 +25,18 @@ def test_smoke_sweep_writes_one_folder_per_run(tmp_path, fake_data_root):
     data = [] if DEBIAN.exists() else [f"data.root={fake_data_root}"]
     sweep = tmp_path / "sweep"
     proc = run_cli("-m", "model=dcgan,mlp", "loss=wgan,gan", "experiment=smoke", f"hydra.sweep.dir={sweep}",
-                   "train.threads=1", *data)
+                   "train.threads=1", f"out_dir={tmp_path}", *data)
     assert proc.returncode == 0, proc.stderr[-3000:]
+    assert len(list((tmp_path / ".cache" / "classifier").iterdir())) == 1     # trained once, found by the others
     runs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "report")   # report/: the callback
     assert runs == [f"experiment=smoke,loss={l},model={m}" for l in ("gan", "wgan") for m in ("dcgan", "mlp")]
     for name in runs:
         run = sweep / name
         metrics = pd.read_csv(run / "metrics.csv")
-        assert list(metrics.columns) == COLUMNS
+        assert list(metrics.columns) == COLUMNS + IMAGE_COLUMNS
         assert metrics["iter"].tolist() == [1, 2, 3, 4]
+        assert metrics.dropna(subset=IMAGE_COLUMNS)["iter"].tolist() == [2, 4]     # eval.every=2 in smoke
+        assert read_json(run / "final_eval.json")["protocol"]["real_split"] == "train"
         assert metrics["wall_time"].is_monotonic_increasing
         loss = "wgan" if "loss=wgan" in name else "gan"
         assert metrics["critic_steps"].iloc[-1] == (20 if loss == "wgan" else 4)

@@ -30,6 +30,16 @@ def test_two_d_data_default_to_mlp_networks_and_cli_can_override(compose_cfg):
     assert cfg.critic.name == "dcgan"
 
 
+def test_eval_is_on_by_default_sized_for_a_cpu_run_and_small_in_smoke(compose_cfg):
+    cfg = validate(compose_cfg())
+    assert cfg.eval.enabled and cfg.eval.every == 100 and cfg.eval.n_samples == 2000
+    assert cfg.eval.cache_dir == "results/.cache"
+    smoke = validate(compose_cfg("experiment=smoke", "out_dir=/tmp/x"))
+    assert smoke.eval.n_samples <= 128 and smoke.eval.classifier.max_train <= 4096
+    assert smoke.eval.cache_dir == "/tmp/x/.cache"
+    assert not validate(compose_cfg("eval.enabled=false")).eval.enabled
+
+
 @pytest.mark.parametrize("override, message", [
     ("loss.optim.lr=-1", r"loss.optim.lr=-1.0 must be > 0"),
     ("loss.clip=0", r"loss.clip=0.0 must be > 0"),
@@ -39,6 +49,11 @@ def test_two_d_data_default_to_mlp_networks_and_cli_can_override(compose_cfg):
     ("model.ngf=1.5", r"model.ngf must be of type int"),
     ("loss.optim.name=adagrad", r"must be one of rmsprop, adam, sgd"),
     ("loss.name=lsgan", r"unknown loss 'lsgan': valid names are gan, nsgan, wgan"),
+    ("+eval.foo=1", r"bad config value at eval.foo: Key 'foo' not in 'EvalConfig'"),
+    ("eval.n_samples=abc", r"bad config value at eval.n_samples"),
+    ("eval.every=0", r"eval.every=0 must be >= 1"),
+    ("eval.coverage_min_share=2", r"eval.coverage_min_share=2.0 must be in \(0, 1\]"),
+    ("eval.classifier.epochs=0", r"eval.classifier=.* sizes must be >= 1"),
 ])
 def test_bad_values_are_one_line_config_errors(compose_cfg, override, message):
     with pytest.raises(ConfigError, match=message) as err:

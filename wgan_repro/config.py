@@ -74,6 +74,37 @@ class TrainConfig:
 
 
 @dataclass
+class ClassifierConfig:
+    """The domain classifier behind the image metrics (see wgan_repro/metrics/classifier.py)."""
+    width: int = 16
+    embed_dim: int = 128
+    epochs: int = 3
+    batch_size: int = 128
+    lr: float = 3e-3
+    max_train: Optional[int] = None
+    seed: int = 0
+
+
+@dataclass
+class EvalConfig:
+    """Sample-quality evaluation during training (see wgan_repro/metrics/evaluator.py)."""
+    enabled: bool = True
+    every: int = 100
+    n_samples: int = 2000
+    n_final: int = 10000
+    n_real: int = 10000
+    n_points: int = 1000
+    n_points_final: int = 2000
+    kid_subsets: int = 50
+    kid_subset_size: int = 1000
+    coverage_min_share: float = 0.02
+    mode_min_share: float = 0.008
+    seed: int = 0
+    cache_dir: str = "results/.cache"
+    classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
+
+
+@dataclass
 class RunConfig:
     model: Any = None
     critic: Any = None
@@ -81,7 +112,7 @@ class RunConfig:
     data: Any = None
     arch: ArchConfig = field(default_factory=ArchConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
-    eval: Any = None
+    eval: EvalConfig = field(default_factory=EvalConfig)
     seed: int = 0
     device: str = "auto"
     out_dir: str = "results"
@@ -126,6 +157,19 @@ def _check_ranges(cfg: DictConfig) -> None:
         (cfg.train.threads >= 0, "train.threads", cfg.train.threads, "must be >= 0 (0: all cores)"),
         (cfg.train.progress in ("auto", "bar", "log"), "train.progress", cfg.train.progress, "must be auto, bar or log"),
         (cfg.train.precision in ("fp32", "bf16"), "train.precision", cfg.train.precision, "must be fp32 or bf16"),
+        (cfg.eval.every >= 1, "eval.every", cfg.eval.every, "must be >= 1"),
+        (min(cfg.eval.n_samples, cfg.eval.n_final, cfg.eval.n_real) >= 2, "eval.n_*",
+         [cfg.eval.n_samples, cfg.eval.n_final, cfg.eval.n_real], "n_samples, n_final and n_real must be >= 2"),
+        (2 <= cfg.eval.n_points <= 20000 and 2 <= cfg.eval.n_points_final <= 20000, "eval.n_points*",
+         [cfg.eval.n_points, cfg.eval.n_points_final], "must be in [2, 20000] (exact W1 is quadratic in memory)"),
+        (cfg.eval.kid_subsets >= 1 and cfg.eval.kid_subset_size >= 2, "eval.kid_*",
+         [cfg.eval.kid_subsets, cfg.eval.kid_subset_size], "need kid_subsets >= 1 and kid_subset_size >= 2"),
+        (0 < cfg.eval.coverage_min_share <= 1, "eval.coverage_min_share", cfg.eval.coverage_min_share, "must be in (0, 1]"),
+        (0 < cfg.eval.mode_min_share <= 1, "eval.mode_min_share", cfg.eval.mode_min_share, "must be in (0, 1]"),
+        (min(cfg.eval.classifier.width, cfg.eval.classifier.embed_dim, cfg.eval.classifier.epochs,
+             cfg.eval.classifier.batch_size) >= 1 and cfg.eval.classifier.lr > 0
+         and (cfg.eval.classifier.max_train is None or cfg.eval.classifier.max_train >= 1),
+         "eval.classifier", OmegaConf.to_container(cfg.eval.classifier), "sizes must be >= 1 and lr > 0"),
         (cfg.device == "auto" or cfg.device == "cpu" or cfg.device.startswith("cuda"), "device", cfg.device,
          "must be auto, cpu, cuda or cuda:N"),
     ]

@@ -17,11 +17,21 @@ from omegaconf import DictConfig, open_dict
 
 from wgan_repro.config import validate
 from wgan_repro.registry import ConfigError
-from wgan_repro.runtime import available_cores, device_for_job
+from wgan_repro.runtime import available_cores, configure_threads, device_for_job
 from wgan_repro.train import train
 
 log = logging.getLogger(__name__)
-GROUPS = ("model", "critic", "loss", "data", "experiment")
+GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
+
+
+def build_evaluator(cfg: DictConfig, run_dir: Path):
+    """The sample-quality hook of the `eval` section (None when eval.enabled=false)."""
+    if not cfg.eval.enabled:
+        return None
+    from wgan_repro.metrics.evaluator import build_evaluator as build
+
+    configure_threads(cfg.train.threads)
+    return build(cfg, run_dir)
 
 
 def run_job(cfg: DictConfig) -> str:
@@ -34,8 +44,9 @@ def run_job(cfg: DictConfig) -> str:
         cfg.train.threads = cfg.train.threads or max(1, available_cores() // parallel)
     try:
         cfg = validate(cfg)
-        status = train(cfg, run_dir, metadata={"choices": choices,
-                                               "overrides": list(hydra_cfg.overrides.task)})
+        evaluator = build_evaluator(cfg, run_dir)
+        status = train(cfg, run_dir, evaluator, metadata={"choices": choices,
+                                                          "overrides": list(hydra_cfg.overrides.task)})
     except ConfigError as err:
         remove_empty_run_folder(run_dir, hydra_cfg.job.name)
         print(f"error: {err}", file=sys.stderr)

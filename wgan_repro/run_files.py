@@ -13,6 +13,8 @@ from typing import Iterable, Optional
 
 import torch
 
+from wgan_repro.registry import ConfigError
+
 STATUSES = ("running", "finished", "diverged", "failed")
 
 
@@ -70,7 +72,10 @@ class MetricsWriter:
             lines = f.read().splitlines(keepends=True)
         header = lines[0] if lines else ",".join(self.columns) + "\n"
         if header.strip().split(",") != self.columns:
-            raise ValueError(f"{self.path} has columns {header.strip()}, expected {','.join(self.columns)}")
+            raise ConfigError(
+                f"{self.path} was written with other columns than this config logs (eval settings differ?): "
+                "resume with the run's own settings or run in a new folder"
+            )
         kept = [header]
         for line in lines[1:]:
             if not line.endswith("\n"):
