@@ -110,10 +110,16 @@ def image_quality(fid: Sequence[float], covered: float = 10, kl: float = 0.02) -
             "intra_diversity": [0.9] * len(fid)}
 
 
+def final_eval_file(metrics: dict, floor: dict, ceiling: Optional[dict] = None) -> dict:
+    """final_eval.json in the shape wgan_repro.metrics.evaluator writes it."""
+    return {"iter": 100, "metrics": metrics, "n_generated": 1000, "floor": floor, "ceiling": ceiling or {},
+            "protocol": {"features": "classifier penultimate layer", "n_real": 1000, "n_generated": 1000}}
+
+
 def final_image_eval(fid: float, covered: float = 10, kl: float = 0.02) -> dict:
-    return {"fid": fid, "kid": fid / 1000, "classifier_score": 9.0 - fid / 100, "classes_covered": covered,
-            "class_kl": kl, "intra_diversity": 0.9, "reference": REFERENCE,
-            "protocol": {"features": "classifier penultimate layer", "n_real": 1000, "n_fake": 1000}}
+    return final_eval_file({"fid": fid, "kid": fid / 1000, "classifier_score": 9.0 - fid / 100,
+                            "classes_covered": covered, "class_kl": kl, "intra_diversity": 0.9},
+                           REFERENCE["floor"], REFERENCE["ceiling"])
 
 
 def paper_sweep(sweep: Path, *, mlp_wgan_covered: float = 10, mlp_nsgan_covered: float = 3,
@@ -180,7 +186,7 @@ def points_sweep(sweep: Path, *, w1_end: float = 0.05) -> dict:
         runs[loss] = write_run(
             sweep, model="mlp", critic="mlp", loss=loss, data="eight_gaussians", seed=seed, estimate=est,
             quality={"w1_exact": w1, "modes_captured": [8] * k, "high_quality_share": [0.9] * k},
-            final_eval={"w1_exact": float(w1[-1]), "modes_captured": 8, "high_quality_share": 0.92,
-                        "reference": {"floor": {"w1_exact": 0.01, "modes_captured": 8}}},
+            final_eval=final_eval_file({"w1_exact": float(w1[-1]), "modes_captured": 8, "high_quality_share": 0.92},
+                                       {"w1_exact": 0.01, "modes_captured": 8}),
             surface=(loss == "wgan"))
     return runs

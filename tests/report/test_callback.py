@@ -32,6 +32,8 @@ def test_a_smoke_sweep_builds_its_report(tmp_path, fake_data_root):
     summary = pd.read_csv(report / "summary.csv")
     assert sorted(summary["loss"]) == ["nsgan", "wgan"] and set(summary["status"]) == {"finished"}
     assert set(summary["iter"]) == {2} and set(summary["experiment"]) == {"smoke"}
+    # the evaluator's final_eval.json gives the final FID and its floor/ceiling scale
+    assert summary["fid"].notna().all() and summary["fid_rel"].between(0, 1.5).all()
     for loss in ("wgan", "nsgan"):
         logged = pd.read_csv(sweep / f"experiment=smoke,loss={loss},model=mlp,train.iters=2" / "metrics.csv")
         ours = summary.loc[summary["loss"] == loss, "final_estimate"].iloc[0]

@@ -165,7 +165,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
     notes = []
     status = _read_json(run_dir / "status.json")
     meta = _read_json(run_dir / "run.json") or {}
-    final_eval = _read_json(run_dir / "final_eval.json") or {}
+    final_eval = flatten_final_eval(_read_json(run_dir / "final_eval.json") or {})
     metrics = read_metrics(run_dir / "metrics.csv", notes)
     log_tail = _tail(run_dir / "run.log", 12)
 
@@ -300,6 +300,18 @@ def _config_get(meta: dict, *keys):
             return None
         node = node.get(key)
     return node
+
+
+def flatten_final_eval(raw: dict) -> dict:
+    """final_eval.json as the evaluator writes it ({"metrics": {...}, "floor": {...}, "ceiling":
+    {...}, "protocol": ...}) as one flat dict: the metric values at the top, floor and ceiling
+    under "reference"."""
+    if not isinstance(raw.get("metrics"), dict):
+        return raw
+    flat = {k: v for k, v in raw.items() if k not in ("metrics", "floor", "ceiling")}
+    flat.update(raw["metrics"])
+    flat["reference"] = {"floor": raw.get("floor") or {}, "ceiling": raw.get("ceiling") or {}}
+    return flat
 
 
 def reference(final_eval: dict, metric: str) -> tuple[Optional[float], Optional[float]]:
