@@ -1,4 +1,5 @@
-"""One Hydra job: validate the composed config, then train in Hydra's output folder.
+"""One Hydra job: validate the composed config, then train (`task: train`) or run the theory
+experiment named by `task` in Hydra's output folder.
 
 A bad input ends the job with one line on stderr and exit code 2, and removes the run
 folder Hydra made for it when it holds nothing yet, so nothing looks like a result.
@@ -27,6 +28,10 @@ def run_job(cfg: DictConfig) -> str:
     choices = {k: v for k, v in hydra_cfg.runtime.choices.items() if k in GROUPS}
     try:
         cfg = validate(cfg)
+        if cfg.task != "train":
+            from wgan_repro.theory import run_theory
+
+            return run_theory(cfg, run_dir)
         return train(cfg, run_dir, metadata={"choices": choices,
                                              "overrides": list(hydra_cfg.overrides.task)})
     except ConfigError as err:
