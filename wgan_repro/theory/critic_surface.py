@@ -20,6 +20,7 @@ from typing import List, Optional
 
 import numpy as np
 import pandas as pd
+from matplotlib import colormaps
 import torch
 from torch import nn
 
@@ -198,7 +199,7 @@ def plot(run: TheoryRun, surface: pd.DataFrame, real: np.ndarray, fake: np.ndarr
     b.set(xlabel="weight value", ylabel="count", title=f"(b) clipped critic's weights, c = {hist_clip}")
     b.legend(fontsize=7, loc="upper center")
 
-    cmap = __import__("matplotlib").colormaps["plasma"]
+    cmap = colormaps["plasma"]
     clips = sorted(layers["clip"].unique())
     for i, clip in enumerate(clips):
         part = layers[layers["clip"] == clip].sort_values("layer")

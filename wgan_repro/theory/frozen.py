@@ -60,13 +60,13 @@ def fresh_critic_run(trainer: Trainer, generator_state: dict, *, loss: str, step
     -E[f(G(z))]) the mean and standard deviation over the probe batches of the norm of its
     gradient with respect to the generator's parameters (`grad_<loss>_mean`, `grad_<loss>_std`).
     """
-    device, fmt_ = trainer.device, trainer.memory_format
+    device, memory_format = trainer.device, trainer.memory_format
     batch_size, nz = trainer.cfg.train.batch_size, trainer.cfg.arch.nz
     generator = trainer.generator
     generator.load_state_dict(generator_state)
     generator.train()
     torch.manual_seed(seed)
-    critic = build_critic(trainer.cfg.critic, trainer.data.shape).to(device).to(memory_format=fmt_)
+    critic = build_critic(trainer.cfg.critic, trainer.data.shape).to(device).to(memory_format=memory_format)
     optimizer = adam(critic.parameters(), lr) if loss == "gan" else rmsprop(critic.parameters(), lr)
     sampler = BatchSampler(trainer.data, batch_size, seed=seed)
     rng = torch.Generator(device=device).manual_seed(seed + 1)
@@ -76,7 +76,7 @@ def fresh_critic_run(trainer: Trainer, generator_state: dict, *, loss: str, step
     def measure(step: int) -> None:
         rows.append({"step": step, **probe_generator(generator, critic, probe, loss)})
 
-    train_critic(critic, lambda: sampler.next().contiguous(memory_format=fmt_),
+    train_critic(critic, lambda: sampler.next().contiguous(memory_format=memory_format),
                  lambda: generated(trainer, torch.randn(batch_size, nz, generator=rng, device=device)),
                  loss=loss, steps=steps, optimizer=optimizer, clip=clip, noise_std=noise_std, noise_rng=rng,
                  measure=measure, measure_at=log_steps(steps, points))

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import List
 
 import pandas as pd
+from matplotlib import colormaps
 
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
@@ -77,7 +78,7 @@ def plot(run: TheoryRun, curves: pd.DataFrame, final: pd.DataFrame) -> None:
     fig, axes = figure(1, 3, width=4.2, height=3.5)
     a, b, c = axes[0]
     stds = list(final.noise_std)
-    cmap = __import__("matplotlib").colormaps["viridis"]
+    cmap = colormaps["viridis"]
     for i, std in enumerate(stds):
         part = curves[curves.noise_std == std]
         color = cmap(i / max(len(stds) - 1, 1))

@@ -201,7 +201,7 @@ def plot(run: TheoryRun, distances: pd.DataFrame, training: pd.DataFrame, summar
     d.axhline(0, color="gray", lw=0.8)
     d.set_yscale("symlog", linthresh=abs(theta0))
     d.set(xlabel="generator iteration", ylabel="θ (symlog)", title="(d) θ learned by gradient descent (same step size)")
-    d.legend(fontsize=7)
+    d.legend(fontsize=7, loc="lower right", framealpha=0.9)
     e.set_yscale("log")
     e.set(xlabel="generator iteration", ylabel=f"|d loss_G / dθ| (0 drawn at {GRAD_FLOOR:g})",
           title="(e) the generator's gradient")
