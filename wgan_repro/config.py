@@ -113,6 +113,8 @@ class RunConfig:
     arch: ArchConfig = field(default_factory=ArchConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
+    task: str = "train"            # "train", or the name of a theory experiment (wgan_repro/theory)
+    theory: Any = None             # that experiment's options, checked against its signature
     seed: int = 0
     device: str = "auto"
     out_dir: str = "results"

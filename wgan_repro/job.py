@@ -1,4 +1,5 @@
-"""One Hydra job: validate the composed config, then train in Hydra's output folder.
+"""One Hydra job: validate the composed config, then train (`task: train`) or run the theory
+experiment named by `task` in Hydra's output folder.
 
 A bad input ends the job with one line on stderr and exit code 2, and removes the run
 folder Hydra made for it when it holds nothing yet, so nothing looks like a result.
@@ -44,6 +45,10 @@ def run_job(cfg: DictConfig) -> str:
         cfg.train.threads = cfg.train.threads or max(1, available_cores() // parallel)
     try:
         cfg = validate(cfg)
+        if cfg.task != "train":
+            from wgan_repro.theory import run_theory
+
+            return run_theory(cfg, run_dir)
         evaluator = build_evaluator(cfg, run_dir)
         status = train(cfg, run_dir, evaluator, metadata={"choices": choices,
                                                           "overrides": list(hydra_cfg.overrides.task)})

@@ -1,0 +1,25 @@
+import json
+
+import pandas as pd
+
+from wgan_repro.theory.optimal_critic import optimal_critic
+
+
+def test_critic_gradient_is_alive_where_the_discriminator_has_vanished(toy_run):
+    summary = optimal_critic(toy_run, disc_steps=1000, critic_steps=300, n_fake=1024, grid_points=201)
+    at_fakes = pd.read_csv(toy_run.run_dir / "fake_gradients.csv")
+    curves = pd.read_csv(toy_run.run_dir / "curves.csv")
+    assert len(at_fakes) == 1024 and len(curves) == 201
+    assert (toy_run.run_dir / "figure.png").stat().st_size > 10_000
+    # the discriminator saturates: D ~ 0 on the fakes and its gradient there is < 1e-3 of its peak
+    assert at_fakes.D.mean() < 0.01
+    vanished = at_fakes.grad_gan.abs() < 1e-3 * curves.grad_gan.abs().max()
+    assert vanished.mean() > 0.9
+    # at those same fakes the clipped critic's gradient is a sizeable share of its own peak ...
+    critic_share = at_fakes.grad_wgan.abs() / curves.grad_wgan.abs().max()
+    assert (critic_share[vanished] > 0.1).mean() > 0.95
+    # ... and moves them toward the real data (real mean -2 < fake mean 2: a step along -grad goes left)
+    assert (at_fakes.grad_wgan > 0).mean() > 0.95
+    assert summary["critic_linear_r2"] > 0.9
+    assert summary["share_fakes_gan_vanished"] == vanished.mean()
+    assert "finding" in summary and json.dumps(summary)

@@ -1,0 +1,172 @@
+"""Pieces shared by the theory experiments: the run's output files, a critic (or discriminator)
+trained on two sample sets, gradient norms, measurement schedules and a rank correlation.
+
+Every experiment is a function `experiment(run: TheoryRun, **options) -> dict` registered in
+`wgan_repro.theory`; it writes its figure and CSV through `run` and returns its headline
+numbers with a `finding` sentence built from them.
+"""
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Optional, Sequence
+
+import numpy as np
+import pandas as pd
+import torch
+from omegaconf import DictConfig
+from torch import nn
+
+from wgan_repro.config import OptimConfig
+from wgan_repro.losses import LossTerms, get_objective
+from wgan_repro.run_files import atomic_write_bytes, write_json
+from wgan_repro.train import build_optimizer
+
+log = logging.getLogger("wgan_repro.theory")
+
+
+@dataclass
+class TheoryRun:
+    """Where and on what one theory experiment runs, and how it writes its files.
+
+    `cfg` is the whole validated run config: the image experiments take their data, networks,
+    sizes and generator training from it; the toy experiments only their seed and device.
+    """
+
+    cfg: DictConfig
+    run_dir: Path
+    device: torch.device
+
+    @property
+    def seed(self) -> int:
+        return int(self.cfg.seed)
+
+    def rng(self, offset: int = 0) -> torch.Generator:
+        """A torch generator on the run's device, seeded from the run's seed plus `offset`."""
+        return torch.Generator(device=self.device).manual_seed(self.seed + offset)
+
+    def save_figure(self, fig, name: str = "figure.png", dpi: int = 150) -> Path:
+        import matplotlib.pyplot as plt
+
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+        plt.close(fig)
+        path = self.run_dir / name
+        atomic_write_bytes(path, buffer.getvalue())
+        return path
+
+    def write_csv(self, frame: pd.DataFrame, name: str) -> Path:
+        path = self.run_dir / name
+        atomic_write_bytes(path, frame.to_csv(index=False, float_format="%.6g").encode())
+        return path
+
+    def write_summary(self, summary: dict) -> Path:
+        path = self.run_dir / "summary.json"
+        write_json(path, summary)
+        return path
+
+
+def pyplot():
+    """matplotlib.pyplot on the Agg backend, with the house style."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.rcParams.update({"font.size": 9, "axes.titlesize": 10, "legend.fontsize": 8,
+                         "axes.grid": True, "grid.alpha": 0.3})
+    return plt
+
+
+def figure(nrows: int, ncols: int, width: float = 4.2, height: float = 3.4):
+    """A figure of `nrows` x `ncols` panels (a 2-D array of axes)."""
+    fig, axes = pyplot().subplots(nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False)
+    return fig, axes
+
+
+def adam(params, lr: float) -> torch.optim.Optimizer:
+    """DCGAN's Adam (beta1 = 0.5), the GAN discriminators' optimizer."""
+    return build_optimizer(OptimConfig(name="adam", lr=lr, betas=[0.5, 0.999]), params)
+
+
+def rmsprop(params, lr: float) -> torch.optim.Optimizer:
+    """The WGAN paper's RMSProp (no momentum), the clipped critics' optimizer."""
+    return build_optimizer(OptimConfig(name="rmsprop", lr=lr), params)
+
+
+def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Module:
+    """A freshly initialised (seeded) `mlp` critic of the project on `dim`-D points."""
+    from wgan_repro.models import build_critic
+
+    torch.manual_seed(seed)
+    return build_critic({"name": "mlp", "hidden": hidden, "layers": layers}, (dim,)).to(device)
+
+
+@torch.no_grad()
+def clip_weights(module: nn.Module, clip: float) -> None:
+    """Clamp every parameter of `module` to [-clip, clip] (Algorithm 1 of the WGAN paper)."""
+    for p in module.parameters():
+        p.clamp_(-clip, clip)
+
+
+def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Callable[[], torch.Tensor], *,
+                 loss: str, steps: int, optimizer: torch.optim.Optimizer, clip: Optional[float] = None,
+                 noise_std: float = 0.0, noise_rng: Optional[torch.Generator] = None,
+                 measure: Optional[Callable[[int], None]] = None, measure_at: Iterable[int] = ()) -> LossTerms:
+    """Train `critic` for `steps` updates of objective `loss` on batches from `real()` and `fake()`.
+
+    `clip` clamps its weights after every step (WGAN); `noise_std` > 0 adds N(0, noise_std^2)
+    to both inputs (instance noise). `measure(step)` is called after the steps listed in
+    `measure_at` (0: before the first update). Returns the loss terms of the last step.
+    """
+    objective = get_objective(loss)
+    measure_at = set(measure_at)
+    if measure and 0 in measure_at:
+        measure(0)
+    terms = None
+    for step in range(1, steps + 1):
+        x_real, x_fake = real(), fake()
+        if noise_std > 0:
+            x_real = add_noise(x_real, noise_std, noise_rng)
+            x_fake = add_noise(x_fake, noise_std, noise_rng)
+        terms = objective(critic(x_real), critic(x_fake))
+        optimizer.zero_grad(set_to_none=True)
+        terms.critic.backward()
+        optimizer.step()
+        if clip is not None:
+            clip_weights(critic, clip)
+        if measure and step in measure_at:
+            measure(step)
+    return terms
+
+
+def add_noise(x: torch.Tensor, std: float, rng: Optional[torch.Generator]) -> torch.Tensor:
+    return x + std * torch.randn(x.shape, generator=rng, device=x.device, dtype=x.dtype)
+
+
+def grad_norm(loss: torch.Tensor, params: Sequence[torch.Tensor], retain_graph: bool = False) -> float:
+    """The L2 norm of d loss / d params, all parameters concatenated."""
+    grads = torch.autograd.grad(loss, list(params), retain_graph=retain_graph, allow_unused=True)
+    return float(torch.sqrt(sum((g.detach().double() ** 2).sum() for g in grads if g is not None)))
+
+
+def log_steps(steps: int, points: int) -> list[int]:
+    """About `points` distinct iteration numbers spaced evenly on a log axis from 1 to `steps`."""
+    return sorted({int(round(s)) for s in np.geomspace(1, max(steps, 1), max(points, 2))})
+
+
+def rank_correlation(x: Sequence[float], y: Sequence[float]) -> float:
+    """Spearman's rank correlation (ties get their average rank)."""
+    rx, ry = pd.Series(list(x)).rank().to_numpy(), pd.Series(list(y)).rank().to_numpy()
+    if rx.std() == 0 or ry.std() == 0:
+        return float("nan")
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """A number for a finding sentence: fixed point when moderate, scientific otherwise."""
+    if value == 0 or not np.isfinite(value):
+        return str(value)
+    return f"{value:.{digits}g}" if 1e-3 <= abs(value) < 1e5 else f"{value:.{max(digits - 1, 1)}e}"
