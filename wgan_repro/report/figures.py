@@ -67,6 +67,19 @@ def _figure(grid: Grid, width: float, height: float, extra_cols: int = 0, left: 
     return fig, axes
 
 
+def _panels(grid: Grid, axes):
+    """(axis, runs) for every model x objective cell that has runs; titles every cell and
+    marks the empty ones."""
+    for i, row in enumerate(grid.rows):
+        for j, col in enumerate(grid.cols):
+            ax, runs = axes[i][j], grid.cells.get((row, col), [])
+            ax.set_title(grid.title(row, col))
+            if runs:
+                yield ax, runs
+            else:
+                _empty(ax, "no run")
+
+
 def _empty(ax, text: str, color: str = "0.4") -> None:
     ax.set_xticks([])
     ax.set_yticks([])
@@ -93,14 +106,8 @@ def plot_curves(grid: Grid, settings: dict, path: Path) -> None:
     run's quality metric (FID or exact W1) on a twin axis."""
     with plt.rc_context(STYLE):
         fig, axes = _figure(grid, width=3.0, height=2.1)
-        for i, row in enumerate(grid.rows):
-            for j, col in enumerate(grid.cols):
-                ax, runs = axes[i][j], grid.cells.get((row, col), [])
-                ax.set_title(grid.title(row, col))
-                if not runs:
-                    _empty(ax, "no run")
-                    continue
-                _draw_curves(ax, runs, settings)
+        for ax, runs in _panels(grid, axes):
+            _draw_curves(ax, runs, settings)
         fig.savefig(path)
         plt.close(fig)
 
@@ -166,43 +173,37 @@ def plot_loss_vs_quality(grid: Grid, settings: dict, path: Path) -> dict:
     with plt.rc_context(STYLE):
         fig, axes = _figure(grid, width=2.8, height=2.3, gap_w=0.9, right=1.2)
         cmap, norm = plt.get_cmap("viridis"), Normalize(0, 1)
-        for i, row in enumerate(grid.rows):
-            for j, col in enumerate(grid.cols):
-                ax, runs = axes[i][j], grid.cells.get((row, col), [])
-                ax.set_title(grid.title(row, col))
-                if not runs:
-                    _empty(ax, "no run")
+        for ax, runs in _panels(grid, axes):
+            lines, metric_shown = [], None
+            for k, run in enumerate(runs):
+                points = eval_points(run, settings)
+                metric = run.quality_metric
+                label = _seed_label(run, len(runs) > 1)
+                marker = MARKERS[k % len(MARKERS)]
+                prefix = f"{label} ({marker}): " if label else ""
+                note = f"\n   {_status_note(run)}" if _status_note(run) else ""
+                if metric is None or points.empty:
+                    lines.append(f"{prefix}no quality metric logged{note}")
                     continue
-                lines, metric_shown = [], None
-                for k, run in enumerate(runs):
-                    points = eval_points(run, settings)
-                    metric = run.quality_metric
-                    label = _seed_label(run, len(runs) > 1)
-                    marker = MARKERS[k % len(MARKERS)]
-                    prefix = f"{label} ({marker}): " if label else ""
-                    note = f"\n   {_status_note(run)}" if _status_note(run) else ""
-                    if metric is None or points.empty:
-                        lines.append(f"{prefix}no quality metric logged{note}")
-                        continue
-                    metric_shown = metric_shown or metric
-                    total = run.iters or points["iter"].max()
-                    ax.scatter(points[metric], points["estimate"], c=cmap(norm(points["iter"] / total)),
-                               marker=marker, s=16, edgecolors="none")
-                    rho = spearman(points["estimate"], points[metric])
-                    rhos[run.name] = rho
-                    few = ", too few to judge" if len(points) < settings["min_eval_points"] else ""
-                    lines.append(f"{prefix}Spearman ρ = {_rho_text(rho)} (n = {len(points)}{few}){note}")
-                if metric_shown is None:
-                    _empty(ax, "\n".join(lines))
-                    continue
-                text = ax.text(0.03, 0.97, "\n".join(lines), transform=ax.transAxes, va="top", fontsize=7.5,
-                               bbox=dict(boxstyle="round", facecolor="white", alpha=0.85, edgecolor="0.8"))
-                text.set_in_layout(False)
-                ax.margins(x=0.08, y=0.08)
-                low, high = ax.get_ylim()
-                ax.set_ylim(low, high + 0.12 * len(lines) * (high - low))     # room for the text box
-                ax.set_xlabel(QUALITY_LABEL[metric_shown])
-                ax.set_ylabel(f"{runs[0].estimate_name} (median-filtered)")
+                metric_shown = metric_shown or metric
+                total = run.iters or points["iter"].max()
+                ax.scatter(points[metric], points["estimate"], c=cmap(norm(points["iter"] / total)),
+                           marker=marker, s=16, edgecolors="none")
+                rho = spearman(points["estimate"], points[metric])
+                rhos[run.name] = rho
+                few = ", too few to judge" if len(points) < settings["min_eval_points"] else ""
+                lines.append(f"{prefix}Spearman ρ = {_rho_text(rho)} (n = {len(points)}{few}){note}")
+            if metric_shown is None:
+                _empty(ax, "\n".join(lines))
+                continue
+            text = ax.text(0.03, 0.97, "\n".join(lines), transform=ax.transAxes, va="top", fontsize=7.5,
+                           bbox=dict(boxstyle="round", facecolor="white", alpha=0.85, edgecolor="0.8"))
+            text.set_in_layout(False)
+            ax.margins(x=0.08, y=0.08)
+            low, high = ax.get_ylim()
+            ax.set_ylim(low, high + 0.12 * len(lines) * (high - low))     # room for the text box
+            ax.set_xlabel(QUALITY_LABEL[metric_shown])
+            ax.set_ylabel(f"{runs[0].estimate_name} (median-filtered)")
         fig_w, fig_h = fig.get_size_inches()
         bar = fig.add_axes([1 - 0.75 / fig_w, 0.25, 0.15 / fig_w, 0.5])
         fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=bar, label="fraction of training")
