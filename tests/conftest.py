@@ -11,7 +11,7 @@ import pytest
 from hydra import compose, initialize_config_dir
 
 ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / "conf"
+CONF = ROOT / "wgan_repro" / "conf"
 sys.path.insert(0, str(ROOT))
 
 

@@ -111,7 +111,7 @@ def benchmark(overrides: list[str], warmup: int, iters: int, paths: list[str]) -
 def launcher_comparison(overrides: list[str]) -> str:
     """Wall time of the same 4-run smoke sweep, one job at a time and with hydra/launcher=local."""
     sweep = ["-m", "experiment=smoke", "model=dcgan,mlp", "loss=wgan,gan", *overrides]
-    root = CONF_DIR.parent
+    root = CONF_DIR.parents[1]
     lines = ["| launcher | wall time (s) |", "|---|---|"]
     for name, extra in (("basic (one at a time)", []), ("local (joblib)", ["hydra/launcher=local"])):
         with tempfile.TemporaryDirectory() as out:

@@ -14,7 +14,7 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
-CONF_DIR = Path(__file__).resolve().parents[1] / "conf"
+CONF_DIR = Path(__file__).resolve().parent / "conf"   # shipped inside the package (pip install . works)
 GROUPS = ("model", "critic", "loss", "data", "experiment")
 MAX_NAME = 120
 

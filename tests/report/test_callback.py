@@ -79,6 +79,6 @@ def test_bad_input_is_a_warning_and_disabled_does_nothing(tmp_path, caplog):
 
 
 def test_the_callback_is_registered_in_the_config():
-    cfg = OmegaConf.load(ROOT / "conf" / "config.yaml")
+    cfg = OmegaConf.load(ROOT / "wgan_repro" / "conf" / "config.yaml")
     entry = cfg.hydra.callbacks.report
     assert entry._target_ == "wgan_repro.report.callback.ReportCallback" and entry.enabled is True

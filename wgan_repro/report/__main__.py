@@ -14,7 +14,7 @@ def main(argv=None) -> int:
                                      description="Build the report of a sweep folder into <sweep>/report/.")
     parser.add_argument("sweep", help="a sweep folder, e.g. results/multirun/<sweep>")
     parser.add_argument("--claims", default=None,
-                        help="the claims and thresholds file (default: conf/report_claims.yaml)")
+                        help="the claims and thresholds file (default: the report_claims.yaml shipped in wgan_repro/conf/)")
     args = parser.parse_args(argv)
     from wgan_repro.report.build import build_report
 

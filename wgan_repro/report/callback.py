@@ -1,5 +1,5 @@
 """A Hydra callback that builds the report at the end of every multirun. Registered in
-conf/config.yaml under hydra.callbacks.report; `hydra.callbacks.report.enabled=false` turns
+wgan_repro/conf/config.yaml under hydra.callbacks.report; `hydra.callbacks.report.enabled=false` turns
 it off. A report that fails is logged, never raised: the runs are already on disk."""
 from __future__ import annotations
 

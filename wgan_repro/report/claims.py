@@ -1,5 +1,5 @@
 """The papers' claims judged against a sweep's summary table, with the thresholds of a YAML
-file (conf/report_claims.yaml by default). A verdict is computed, never written down:
+file (wgan_repro/conf/report_claims.yaml by default). A verdict is computed, never written down:
 reproduced (every condition passes), not reproduced (one fails), or not tested by this sweep
 (none fails, but one has no run or no number to judge)."""
 from __future__ import annotations
@@ -17,7 +17,7 @@ from wgan_repro.report.collect import ReportError
 from wgan_repro.report.stats import fmt, mean_std
 from wgan_repro.report.tables import DEFAULT_SETTINGS, NUMBERS, group_keys
 
-DEFAULT_CLAIMS = Path(__file__).resolve().parents[2] / "conf" / "report_claims.yaml"
+DEFAULT_CLAIMS = Path(__file__).resolve().parents[1] / "conf" / "report_claims.yaml"
 REPRODUCED, NOT_REPRODUCED, NOT_TESTED = "reproduced", "not reproduced", "not tested by this sweep"
 PASS, FAIL, UNTESTED = "pass", "fail", "untested"
 OVER = ("each_run", "each_group_mean")
