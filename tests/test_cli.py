@@ -5,7 +5,6 @@ import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from PIL import Image
 
 from wgan_repro.metrics.evaluator import IMAGE_COLUMNS
@@ -29,7 +28,7 @@ def test_smoke_sweep_writes_one_folder_per_run(tmp_path, fake_data_root):
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert len(list((tmp_path / ".cache" / "classifier").iterdir())) == 1     # trained once, found by the others
     runs = sorted(p.name for p in sweep.iterdir() if p.is_dir() and p.name != "report")   # report/: the callback
-    assert runs == [f"experiment=smoke,loss={l},model={m}" for l in ("gan", "wgan") for m in ("dcgan", "mlp")]
+    assert runs == [f"experiment=smoke,loss={loss},model={m}" for loss in ("gan", "wgan") for m in ("dcgan", "mlp")]
     for name in runs:
         run = sweep / name
         metrics = pd.read_csv(run / "metrics.csv")
@@ -89,3 +88,14 @@ def test_a_diverging_run_does_not_stop_its_sweep(tmp_path, fake_data_root):
     assert summary.loc[diverged.name, "iter"] == status[diverged.name]["iter"]
     assert (summary.drop(index=diverged.name)["status"] == "finished").all()
     assert "diverged" in (sweep / "report" / "index.html").read_text()
+
+
+def test_the_multirun_flag_works_after_overrides(tmp_path, fake_data_root):
+    """`python run.py experiment=paper -m model=...` is the README's form; Hydra's own parser wants
+    -m first, so the command line puts it there."""
+    proc = run_cli("experiment=smoke", "eval.enabled=false", "-m", "loss=wgan,gan", "train.threads=1",
+                   f"data.root={fake_data_root}", f"out_dir={tmp_path}", "hydra.callbacks.report.enabled=false")
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    sweep = tmp_path / "multirun" / "eval.enabled=false,experiment=smoke,loss=wgan,gan"
+    assert sorted(p.name for p in sweep.iterdir() if p.is_dir()) == [
+        "eval.enabled=False,experiment=smoke,loss=gan", "eval.enabled=False,experiment=smoke,loss=wgan"]

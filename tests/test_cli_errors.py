@@ -24,6 +24,18 @@ def documented_rows() -> dict:
 
 
 ROWS = documented_rows()
+HOLD_LOCK = "import sys, time; from wgan_repro.run_lock import RunFolderLock; RunFolderLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(600)"
+HOLDERS: list = []
+# rows whose command trains (or resumes) a run before the refusal: every other refusal comes
+# before the domain classifier is trained and cached
+LATE = {"mismatched_checkpoint", "corrupt_checkpoint"}
+
+
+@pytest.fixture(autouse=True)
+def _stop_holders():
+    yield
+    while HOLDERS:
+        HOLDERS.pop().kill()
 
 
 def _truncate_copy(src: Path, dst: Path) -> None:
@@ -44,8 +56,12 @@ def _prepare(row_id: str, command: str, tmp: Path, fake_root: Path) -> list[str]
     if row_id == "mismatched_checkpoint":
         proc = run_cli("experiment=smoke", f"hydra.run.dir={tmp}/run", "seed=0", *extra)
         assert proc.returncode == 0, proc.stderr[-2000:]
-    if row_id == "unwritable_results":
+    if "a_file" in command:
         (tmp / "a_file").write_text("a file, not a folder")
+    if row_id == "run_folder_in_use":
+        holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(tmp / "run")], stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline().strip() == "locked"
+        HOLDERS.append(holder)
     if row_id == "not_a_sweep":
         (tmp / "not_a_sweep").mkdir()
     return extra
@@ -54,7 +70,8 @@ def _prepare(row_id: str, command: str, tmp: Path, fake_root: Path) -> list[str]
 def test_the_table_covers_every_bad_input_of_the_issue():
     assert {"unknown_model", "unknown_loss", "unknown_data", "wrong_type", "negative_lr", "bad_clip",
             "bad_batch", "bad_image_size", "missing_data", "truncated_data", "corrupt_checkpoint",
-            "mismatched_checkpoint", "unwritable_results", "not_a_sweep"} <= set(ROWS)
+            "mismatched_checkpoint", "unwritable_results", "not_a_sweep", "unknown_key", "unknown_key_2d",
+            "unwritable_cache", "results_is_a_file", "run_folder_in_use"} <= set(ROWS)
 
 
 @pytest.mark.parametrize("row_id", sorted(ROWS))
@@ -76,3 +93,5 @@ def test_documented_message(row_id, tmp_path, fake_data_root):
     # nothing that looks like a result was left behind
     new = [p for p in tmp_path.rglob("*") if p not in before]
     assert not [p for p in new if p.name in ("metrics.csv", "status.json", "last.pt")], new
+    if row_id not in LATE:       # checked before anything was trained or cached
+        assert not [p for p in new if p.name in ("classifier.pt", "classifier.json")], new

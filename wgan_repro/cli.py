@@ -6,7 +6,9 @@ same sweep) finds its folders again and resumes or skips them:
 """
 from __future__ import annotations
 
+import difflib
 import hashlib
+import itertools
 import sys
 import tempfile
 from pathlib import Path
@@ -15,7 +17,7 @@ import hydra
 from omegaconf import DictConfig, OmegaConf
 
 CONF_DIR = Path(__file__).resolve().parent / "conf"   # shipped inside the package (pip install . works)
-GROUPS = ("model", "critic", "loss", "data", "experiment")
+GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
 MAX_NAME = 120
 
 
@@ -91,8 +93,85 @@ def check_writable(argv: list[str]) -> str | None:
     return None
 
 
+MULTIRUN_FLAGS = ("-m", "--multirun")
+MAX_COMBINATIONS = 64       # group-choice combinations composed to check a sweep's keys
+
+
+def flags_first(argv: list[str]) -> list[str]:
+    """`-m`/`--multirun` moved before the overrides: Hydra's argparse accepts it only there, but
+    `python run.py experiment=paper -m model=...` is how people type it."""
+    flags = [a for a in argv if a in MULTIRUN_FLAGS]
+    return flags[:1] + [a for a in argv if a not in MULTIRUN_FLAGS]
+
+
+def check_unknown_keys(argv: list[str], conf_dir: Path = CONF_DIR) -> str | None:
+    """A one-line error for an override of a key the composed config does not have (a typo such as
+    `train.iter=10`, or `data.image_size` on a 2-D set), naming the closest valid keys. Every
+    combination of the command's group choices is composed (a sweep's too)."""
+    from hydra import compose, initialize_config_dir
+    from omegaconf import OmegaConf
+
+    groups, keys = {}, []
+    for arg in command_line_overrides(argv):
+        key, value = arg.split("=", 1)
+        if key.startswith(("+", "~", "hydra.", "hydra/")) or "(" in value:
+            continue
+        if key in GROUPS:
+            groups[key] = value.split(",")
+        else:
+            keys.append(key)
+    if not keys:
+        return None
+    names = list(groups)
+    combos = list(itertools.islice(itertools.product(*groups.values()), MAX_COMBINATIONS))
+    missing = object()
+    with initialize_config_dir(config_dir=str(conf_dir), version_base="1.3"):
+        for combo in combos:
+            chosen = [f"{g}={c}" for g, c in zip(names, combo)]
+            try:
+                cfg = compose(config_name="config", overrides=chosen)
+            except Exception:        # noqa: BLE001 - Hydra reports a bad group choice itself
+                continue
+            for key in keys:
+                if OmegaConf.select(cfg, key, default=missing) is missing:
+                    return _unknown_key_message(key, cfg, chosen)
+    return None
+
+
+def _unknown_key_message(key: str, cfg, chosen: list[str]) -> str:
+    """The closest valid keys (in the same section first), or the section's keys."""
+    keys = sorted(_all_keys(cfg))
+    section = key.split(".", 1)[0] + "."
+    siblings = [k for k in keys if k.startswith(section)]
+    close = difflib.get_close_matches(key, siblings, n=3, cutoff=0.6) or (
+        [] if siblings else difflib.get_close_matches(key, keys, n=3, cutoff=0.6))
+    if close:
+        hint = f"did you mean {' or '.join(close)}?"
+    elif siblings:
+        hint = f"{section[:-1]} has {', '.join(k for k in siblings if k.count('.') == 1)}"
+    else:
+        hint = "check the spelling"
+    where = f"composed with {', '.join(chosen)}; " if chosen else ""
+    return f"unknown config key {key}: {hint} ({where}`python run.py --cfg job` lists every key)"
+
+
+def _all_keys(node, prefix: str = "") -> list[str]:
+    from omegaconf import DictConfig
+
+    keys = []
+    for k in node.keys() if isinstance(node, DictConfig) else []:
+        full = f"{prefix}{k}"
+        keys.append(full)
+        child = node._get_node(k)
+        if isinstance(child, DictConfig) and not child._is_none():
+            keys += _all_keys(child, full + ".")
+    return keys
+
+
 def main() -> None:
-    error = check_group_choices(sys.argv[1:]) or check_writable(sys.argv[1:])
+    sys.argv[1:] = flags_first(sys.argv[1:])
+    argv = sys.argv[1:]
+    error = check_group_choices(argv) or check_writable(argv) or check_unknown_keys(argv)
     if error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2)

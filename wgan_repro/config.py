@@ -67,7 +67,7 @@ class TrainConfig:
     grid_size: int = 64
     channels_last: bool = True
     tf32: bool = True
-    precision: str = "fp32"
+    precision: str = "auto"
     threads: int = 0
     progress: str = "auto"
     resume: bool = True
@@ -158,7 +158,8 @@ def _check_ranges(cfg: DictConfig) -> None:
         (cfg.train.grid_size >= 1, "train.grid_size", cfg.train.grid_size, "must be >= 1"),
         (cfg.train.threads >= 0, "train.threads", cfg.train.threads, "must be >= 0 (0: all cores)"),
         (cfg.train.progress in ("auto", "bar", "log"), "train.progress", cfg.train.progress, "must be auto, bar or log"),
-        (cfg.train.precision in ("fp32", "bf16"), "train.precision", cfg.train.precision, "must be fp32 or bf16"),
+        (cfg.train.precision in ("auto", "fp32", "bf16"), "train.precision", cfg.train.precision,
+         "must be auto, fp32 or bf16"),
         (cfg.eval.every >= 1, "eval.every", cfg.eval.every, "must be >= 1"),
         (min(cfg.eval.n_samples, cfg.eval.n_final, cfg.eval.n_real) >= 2, "eval.n_*",
          [cfg.eval.n_samples, cfg.eval.n_final, cfg.eval.n_real], "n_samples, n_final and n_real must be >= 2"),

@@ -10,6 +10,7 @@ import logging
 import shutil
 import signal
 import sys
+import tempfile
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
@@ -18,8 +19,9 @@ from omegaconf import DictConfig, open_dict
 
 from wgan_repro.config import validate
 from wgan_repro.registry import ConfigError
+from wgan_repro.run_lock import LOCK_FILE, RunFolderLock, RunLocked
 from wgan_repro.runtime import available_cores, configure_threads, device_for_job
-from wgan_repro.train import train
+from wgan_repro.train import Trainer
 
 log = logging.getLogger(__name__)
 GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
@@ -40,24 +42,45 @@ def run_job(cfg: DictConfig) -> str:
     run_dir = Path(hydra_cfg.runtime.output_dir)
     choices = {k: v for k, v in hydra_cfg.runtime.choices.items() if k in GROUPS}
     parallel = parallel_jobs_of(hydra_cfg)
+    multirun = hydra_cfg.mode == RunMode.MULTIRUN
     with open_dict(cfg):
         cfg.device = device_for_job(cfg.device, hydra_cfg.job.get("num") or 0, parallel)
         cfg.train.threads = cfg.train.threads or max(1, available_cores() // parallel)
+    try:
+        lock = RunFolderLock(run_dir).acquire()
+    except RunLocked as err:
+        # never touch a folder another process owns; in a sweep, skip this run and go on
+        print(f"error: {err}", file=sys.stderr)
+        if multirun:
+            log.error("%s; skipping this run, the sweep goes on", err)
+            return "skipped"
+        raise SystemExit(2) from None
+    try:
+        return _run_locked(cfg, run_dir, hydra_cfg, choices, multirun)
+    finally:
+        lock.release()
+
+
+def _run_locked(cfg: DictConfig, run_dir: Path, hydra_cfg, choices: dict, multirun: bool) -> str:
     try:
         cfg = validate(cfg)
         if cfg.task != "train":
             from wgan_repro.theory import run_theory
 
             return run_theory(cfg, run_dir)
-        evaluator = build_evaluator(cfg, run_dir)
-        status = train(cfg, run_dir, evaluator, metadata={"choices": choices,
-                                                          "overrides": list(hydra_cfg.overrides.task)})
+        # Everything that can refuse the config (data, model shapes, the cache folder) runs
+        # before the evaluator trains and caches a classifier.
+        trainer = Trainer(cfg, run_dir, metadata={"choices": choices, "overrides": list(hydra_cfg.overrides.task)})
+        if cfg.eval.enabled:
+            check_writable_folder(Path(cfg.eval.cache_dir), "eval.cache_dir")
+        trainer.evaluator = build_evaluator(cfg, run_dir)
+        status = trainer.fit()
     except ConfigError as err:
         remove_empty_run_folder(run_dir, hydra_cfg.job.name)
         print(f"error: {err}", file=sys.stderr)
         raise SystemExit(2) from None
     except Exception:
-        if hydra_cfg.mode != RunMode.MULTIRUN:
+        if not multirun:
             raise
         # one crashed run must not end its sweep (nor skip the sweep's report)
         log.exception("run %s failed; the sweep goes on", run_dir.name)
@@ -65,6 +88,17 @@ def run_job(cfg: DictConfig) -> str:
     if status == "stopped":          # SIGTERM: checkpoint saved; the same command resumes
         raise SystemExit(128 + signal.SIGTERM)
     return status
+
+
+def check_writable_folder(folder: Path, key: str) -> None:
+    """ConfigError naming `key` when `folder` cannot be created or written."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write_check"):
+            pass
+    except OSError as err:
+        raise ConfigError(f"cannot write {key}={folder} ({err.strerror or err}): "
+                          f"set {key}=<a writable folder>") from None
 
 
 def parallel_jobs_of(hydra_cfg) -> int:
@@ -78,10 +112,11 @@ def parallel_jobs_of(hydra_cfg) -> int:
 
 def remove_empty_run_folder(run_dir: Path, job_name: str) -> None:
     """Delete what Hydra wrote for a job that never started, if the folder holds nothing else."""
-    hydra_files = {".hydra", f"{job_name}.log"}
+    hydra_files = {".hydra", f"{job_name}.log", LOCK_FILE}
     if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= hydra_files:
         shutil.rmtree(run_dir / ".hydra", ignore_errors=True)
         (run_dir / f"{job_name}.log").unlink(missing_ok=True)
+        (run_dir / LOCK_FILE).unlink(missing_ok=True)
         try:
             run_dir.rmdir()
         except OSError:

@@ -24,9 +24,17 @@ from wgan_repro.data import BatchSampler, load_dataset
 from wgan_repro.losses import LossTerms, get_objective
 from wgan_repro.models import build_critic, build_generator
 from wgan_repro.registry import ConfigError
-from wgan_repro.run_files import (MetricsWriter, atomic_torch_save, atomic_write_bytes, read_json,
-                                  save_image_grid, save_point_scatter, write_json, write_status)
-from wgan_repro.runtime import configure_threads, resolve_device, seed_everything
+from wgan_repro.run_files import (
+    MetricsWriter,
+    atomic_torch_save,
+    atomic_write_bytes,
+    read_json,
+    save_image_grid,
+    save_point_scatter,
+    write_json,
+    write_status,
+)
+from wgan_repro.runtime import configure_threads, resolve_device, resolve_precision, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +84,14 @@ class Trainer:
         if self.device.type == "cuda":
             torch.backends.cuda.matmul.allow_tf32 = cfg.train.tf32
             torch.backends.cudnn.allow_tf32 = cfg.train.tf32
-        self.bf16 = cfg.train.precision == "bf16"
+        self.precision = resolve_precision(cfg.train.precision, self.device)
+        self.bf16 = self.precision == "bf16"
         self.objective = get_objective(cfg.loss.name)
         self.clip = cfg.loss.clip
+        # Algorithm 1 keeps the critic inside [-c, c] throughout: clip the fresh critic too, or
+        # its first update (on DCGAN-initialised weights, BatchNorm gains near 1) takes a
+        # gradient about 200x the later ones and fills RMSProp's running average with it.
+        self.clip_critic()
         self.opt_g = build_optimizer(cfg.loss.optim, self.generator.parameters())
         self.opt_d = build_optimizer(cfg.loss.optim, self.critic.parameters())
         self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
@@ -108,11 +121,15 @@ class Trainer:
         self.opt_d.zero_grad(set_to_none=True)
         terms.critic.backward()
         self.opt_d.step()
-        if self.clip is not None:
-            with torch.no_grad():
-                for p in self.critic.parameters():
-                    p.clamp_(-self.clip, self.clip)
+        self.clip_critic()
         return terms, real_out.detach(), fake_out.detach()
+
+    @torch.no_grad()
+    def clip_critic(self) -> None:
+        """Clamp every critic parameter (BatchNorm's too) to [-c, c] when the objective clips."""
+        if self.clip is not None:
+            for p in self.critic.parameters():
+                p.clamp_(-self.clip, self.clip)
 
     def generator_step(self, real_out: torch.Tensor) -> LossTerms:
         """One generator update against the current critic (whose weights stay frozen)."""
@@ -159,6 +176,7 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "fixed_noise": self.fixed_noise,
             "identity": identity(self.cfg),
+            "threads": self.threads,
         }
 
     def save_checkpoint(self) -> None:
@@ -188,6 +206,11 @@ class Trainer:
         self.noise.set_state(state["noise_rng"].to(self.noise.get_state().device))
         torch.set_rng_state(state["torch_rng"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
+        saved_threads = state.get("threads")
+        if saved_threads is not None and saved_threads != self.threads and self.device.type == "cpu":
+            log.warning("resuming with %d CPU threads where the checkpoint was written with %d: the numerics "
+                        "differ slightly (summation order), so the run will not match an uninterrupted one "
+                        "bit for bit; pass train.threads=%d to keep them", self.threads, saved_threads, saved_threads)
 
     @torch.no_grad()
     def save_samples(self, name: str) -> None:
@@ -347,6 +370,7 @@ def run_metadata(trainer: Trainer) -> dict:
         "device": str(trainer.device),
         "pid": os.getpid(),
         "threads": trainer.threads,
+        "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
         "torch": torch.__version__,
         "data_shape": list(trainer.data.shape),
         "n_train": len(trainer.data),
@@ -354,7 +378,8 @@ def run_metadata(trainer: Trainer) -> dict:
         "critic_params": sum(p.numel() for p in trainer.critic.parameters()),
         "channels_last": trainer.memory_format == torch.channels_last,
         "tf32": bool(trainer.cfg.train.tf32 and trainer.device.type == "cuda"),
-        "precision": trainer.cfg.train.precision,
+        "precision": trainer.precision,
+        "precision_asked": trainer.cfg.train.precision,
         "config": OmegaConf.to_container(trainer.cfg, resolve=True),
         **trainer.metadata,
     }

@@ -38,7 +38,8 @@ def test_training_is_seeded_and_deterministic(tiny_data, tmp_path):
     a, _ = load_or_train(train, test, TINY, tmp_path / "a", CPU)
     b, _ = load_or_train(train, test, TINY, tmp_path / "b", CPU)
     c, _ = load_or_train(train, test, {**TINY, "seed": 1}, tmp_path / "c", CPU)
-    weights = lambda m: torch.cat([p.detach().flatten() for p in m.parameters()])
+    def weights(m):
+        return torch.cat([p.detach().flatten() for p in m.parameters()])
     assert torch.equal(weights(a), weights(b))
     assert not torch.equal(weights(a), weights(c))
 

@@ -37,7 +37,8 @@ def test_nobn_paper_generator_has_constant_filters_and_an_order_of_magnitude_few
     assert [m.out_channels for m in _convs(paper, torch.nn.ConvTranspose2d)] == [64, 64, 64, 64, 3]
     assert not _convs(paper, torch.nn.BatchNorm2d) and not _convs(original, torch.nn.BatchNorm2d)
     assert [m.out_channels for m in _convs(original, torch.nn.ConvTranspose2d)] == [512, 256, 128, 64, 3]
-    n = lambda m: sum(p.numel() for p in m.parameters())
+    def n(m):
+        return sum(p.numel() for p in m.parameters())
     assert n(full) > 10 * n(paper)
 
 

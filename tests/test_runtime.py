@@ -1,0 +1,98 @@
+"""Process-level set-up: the precision `auto` picks, the bf16 warning, OpenMP's wait policy
+(wgan_repro/__init__.py) and the thread count a checkpoint records."""
+import logging
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+
+import wgan_repro
+from wgan_repro import runtime
+from wgan_repro.config import validate
+from wgan_repro.train import Trainer
+
+CPU = torch.device("cpu")
+AVX2_ONLY = frozenset({"sse4_2", "avx", "avx2", "fma"})                       # e.g. an AMD EPYC of these machines
+AMX = frozenset({"avx2", "avx512f", "avx512_bf16", "amx_tile", "amx_bf16"})   # e.g. a Xeon with AMX
+
+
+@pytest.fixture()
+def flags(monkeypatch):
+    def _set(value):
+        monkeypatch.setattr(runtime, "cpu_flags", lambda: value)
+    return _set
+
+
+def test_auto_precision_is_fp32_on_a_cpu_without_native_bf16(flags):
+    flags(AVX2_ONLY)
+    assert runtime.resolve_precision("auto", CPU) == "fp32"
+
+
+def test_auto_precision_is_bf16_on_a_cpu_with_amx_and_fp32_on_cuda(flags):
+    flags(AMX)
+    assert runtime.resolve_precision("auto", CPU) == "bf16"
+    assert runtime.resolve_precision("auto", torch.device("cuda")) == "fp32"
+    assert runtime.resolve_precision("fp32", CPU) == "fp32"
+
+
+def test_an_explicit_bf16_without_native_bf16_is_kept_with_one_warning(flags, caplog):
+    flags(AVX2_ONLY)
+    with caplog.at_level(logging.WARNING, logger="wgan_repro.runtime"):
+        assert runtime.resolve_precision("bf16", CPU) == "bf16"
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "without native bf16" in warnings[0] and "20x slower" in warnings[0]
+    caplog.clear()
+    flags(AMX)
+    with caplog.at_level(logging.WARNING, logger="wgan_repro.runtime"):
+        runtime.resolve_precision("bf16", CPU)
+    assert not caplog.records
+
+
+def test_the_trainer_records_the_precision_it_resolved(flags, compose_cfg, tmp_path):
+    flags(AVX2_ONLY)
+    trainer = Trainer(validate(compose_cfg("experiment=smoke", "train.threads=1")), tmp_path)
+    assert trainer.precision == "fp32" and not trainer.bf16
+
+
+def test_threads_sleep_when_other_processes_keep_the_cpus_busy():
+    assert wgan_repro.choose_wait_policy(0.0) == "" and wgan_repro.choose_wait_policy(0.2) == ""
+    assert wgan_repro.choose_wait_policy(0.25) == "PASSIVE" and wgan_repro.choose_wait_policy(1.0) == "PASSIVE"
+
+
+def _policy_of_a_fresh_process(env: dict) -> str:
+    code = "import wgan_repro, os; print(os.environ.get('OMP_WAIT_POLICY', ''))"
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          check=True).stdout.strip()
+
+
+def test_a_process_started_beside_a_busy_one_makes_its_openmp_threads_sleep():
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        time.sleep(0.5)
+        assert _policy_of_a_fresh_process(env) == "PASSIVE"      # one full core busy: >= 0.25
+        assert _policy_of_a_fresh_process({**env, "OMP_WAIT_POLICY": "ACTIVE"}) == "ACTIVE"   # explicit: kept
+    finally:
+        hog.kill()
+        hog.wait()
+
+
+def test_resuming_with_another_thread_count_says_so(compose_cfg, tmp_path, caplog):
+    smoke = ("experiment=smoke", "eval.enabled=false", "train.checkpoint_every=2")
+    threads = torch.get_num_threads()
+    try:
+        first = Trainer(validate(compose_cfg(*smoke, "train.threads=1", "train.iters=2")), tmp_path)
+        assert first.fit() == "finished"
+        assert torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=False)["threads"] == 1
+        with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
+            resumed = Trainer(validate(compose_cfg(*smoke, "train.threads=2", "train.iters=4")), tmp_path)
+            assert resumed.fit() == "finished"
+    finally:
+        torch.set_num_threads(threads)
+    lines = [r.getMessage() for r in caplog.records if "CPU threads" in r.getMessage()]
+    assert lines == ["resuming with 2 CPU threads where the checkpoint was written with 1: the numerics differ "
+                     "slightly (summation order), so the run will not match an uninterrupted one bit for bit; "
+                     "pass train.threads=1 to keep them"]
