@@ -38,11 +38,15 @@ def test_a_smoke_sweep_builds_its_report(tmp_path, fake_data_root):
         logged = pd.read_csv(sweep / f"experiment=smoke,loss={loss},model=mlp,train.iters=2" / "metrics.csv")
         ours = summary.loc[summary["loss"] == loss, "final_estimate"].iloc[0]
         assert ours == pytest.approx(logged["estimate"].iloc[-1])     # 2 rows: a median window of 1
-    # a smoke run has 2 evaluation points (too few for a rank correlation) and only MLP generators:
-    # the two class-coverage claims are judged on its numbers, the other five are untested
+    # a smoke run has 2 evaluation points (too few for a rank correlation or a trend) and only MLP
+    # generators: the two class-coverage claims are judged on its numbers (on one seed), the other
+    # eight are untested
     claims = (report / "claims.md").read_text()
-    assert claims.count("**not tested by this sweep**") == 5
-    assert claims.count("**reproduced**") + claims.count("**not reproduced**") == 2
+    assert claims.count("**not tested by this sweep**") == 8
+    assert claims.count("**reproduced** (1 seed)") + claims.count("**not reproduced** (1 seed)") == 2
+    # the optimizer each run used comes from its run.json, overridden or not
+    assert dict(zip(summary["loss"], summary["loss.optim.name"])) == {"wgan": "rmsprop", "nsgan": "adam"}
+    assert summary["still_improving"].isna().all()
 
 
 def config_for(sweep: Path):

@@ -94,3 +94,31 @@ def test_the_command_line_prints_no_traceback(tmp_path):
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0
     assert proc.stderr.startswith(f"error: {tmp_path / 'nowhere'} does not exist")
+
+
+def test_a_sweep_whose_runs_all_diverged_says_so_not_to_resume(tmp_path, capsys):
+    for model, at in (("dcgan", 37), ("mlp", 52)):
+        write_run(tmp_path, model=model, loss="nsgan", status="diverged", iters=100, stop_at=at,
+                  estimate=[*falling(0.3, 0.6, at - 1), float("nan")], quality=None,
+                  message=f"non-finite loss at generator iteration {at}")
+    with pytest.raises(NoFinishedRun, match="all 2 runs diverged"):
+        load_and_build(tmp_path)
+    assert main([str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert f"no finished run in {tmp_path}: all 2 runs diverged (at generator iterations 37 and 52;" in err[0]
+    assert f"{tmp_path}/*/status.json says why" in err[0] and "would diverge again" in err[0]
+    assert "Let the runs finish" not in err[0] and "resumes" not in err[0]
+    assert not (tmp_path / "report").exists()
+
+
+def test_diverged_runs_beside_running_ones_keep_the_resume_advice(tmp_path):
+    write_run(tmp_path, model="dcgan", loss="nsgan", status="diverged", iters=10, stop_at=4,
+              estimate=[0.3, 0.4, 0.5, float("nan")], quality=None)
+    write_run(tmp_path, model="mlp", loss="wgan", status="running", iters=10, stop_at=5,
+              estimate=falling(1, 0.5, 5), quality=None)
+    with pytest.raises(NoFinishedRun) as err:
+        load_and_build(tmp_path)
+    message = str(err.value)
+    assert "(1 diverged, 1 running)" in message and "Let the runs finish" in message
+    assert "but the 1 diverged would only diverge again: see their status.json" in message

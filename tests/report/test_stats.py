@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from wgan_repro.report.stats import fmt, mean_std, median_filter, median_window, spearman
+from wgan_repro.report.stats import fmt, mean_std, median_filter, median_window, spearman, theil_sen
 
 
 def test_spearman_matches_hand_values():
@@ -44,3 +44,11 @@ def test_mean_std_and_format():
     assert math.isnan(mean_std([1.0])[1])
     assert fmt(None) == "" and fmt(float("nan")) == "" and fmt(10.0) == "10" and fmt(0.12345) == "0.123"
     assert fmt(1234.4) == "1234" and fmt(-0.5) == "-0.5"
+
+
+def test_theil_sen_is_the_median_pairwise_slope():
+    # slopes of the 6 pairs: 1, 1, 1, 1 and the outlier's +10 and -9 (3 -> 13 -> 4): median 1
+    slope, intercept = theil_sen([0, 1, 2, 3], [1, 2, 13, 4])
+    assert slope == pytest.approx(1.0) and intercept == pytest.approx(1.0)      # median of (1, 1, 11, 1)
+    assert theil_sen([0, 1, 2], [5, 3, 1]) == pytest.approx((-2.0, 5.0))
+    assert all(math.isnan(v) for v in theil_sen([2, 2], [1, 5]))                 # no two distinct x

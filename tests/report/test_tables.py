@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.report.fabricate import final_image_eval, image_quality, write_run
+from tests.report.fabricate import final_eval_file, final_image_eval, image_quality, rebounding, write_run
 from wgan_repro.report.claims import load_config
 from wgan_repro.report.collect import load_sweep
 from wgan_repro.report.tables import summary_table
@@ -97,3 +97,68 @@ def test_correlation_uses_the_median_filtered_estimate(tmp_path):
     raw = 1 - 6 * np.sum((np.argsort(np.argsort(estimate[every - 1::every])) - ry) ** 2) / (k * (k * k - 1))
     assert abs(raw - expected) > 0.01              # the filter matters here
     assert summary["final_estimate"].iloc[0] == pytest.approx(smooth[-1])
+
+
+def trend_row(tmp_path, periodic, final, **kw):
+    """The summary row of one run whose quality metric takes the `periodic` values every 10
+    iterations and `final` at the last one (the final evaluation, on more samples)."""
+    n = 10 * (len(periodic) + 1)
+    fe = kw.pop("final_eval", None) or final_image_eval(final)
+    fe["iter"] = n
+    quality = kw.pop("quality", None) or image_quality([*periodic, final])
+    write_run(tmp_path, model="dcgan", loss="wgan", iters=n, quality=quality, final_eval=fe, **kw)
+    settings, _ = load_config()
+    return summary_table(load_sweep(tmp_path), settings).iloc[0]
+
+
+def test_still_improving_is_judged_on_the_last_quarter_of_the_periodic_evaluations(tmp_path):
+    # 20 periodic points: the window is the last 5 (25 %), flat before. One outlier (150) in it:
+    # the median pairwise slope is still -0.4 per iteration (a least-squares line would rise), so
+    # the fall over the 40 iterations is 16 FID units, 4 % of the 400-unit range; ranks give rho =
+    # 1 - 6 * 34 / 120 = -0.7. The final evaluation (FID 20) is left out: with it the window would
+    # end at 20.
+    row = trend_row(tmp_path, [100.0] * 15 + [96, 92, 150, 84, 80], 20.0)
+    assert row["quality_metric"] == "fid" and row["improvement_points"] == 5
+    assert row["improvement_last_window"] == pytest.approx(0.04) and row["improvement_basis"] == "range"
+    assert bool(row["still_improving"])
+    assert row["quality_rebound"] == 0.0                              # it ended at its best (80)
+
+
+def test_a_flat_end_is_not_improving_and_a_rebound_is_measured(tmp_path):
+    # best 60 at the 5th point, then up to 120: rebound (120 - 60) / 400; the last 4 rise
+    row = trend_row(tmp_path, rebounding(200, 60, 120, 9, 4), 118.0)
+    assert row["quality_rebound"] == pytest.approx(0.15) and not row["still_improving"]
+    assert row["improvement_last_window"] == pytest.approx(-45 / 400)      # 75 -> 120 over 4 points
+
+
+def test_without_a_reference_the_drop_is_relative(tmp_path):
+    # exact W1 with a floor but no ceiling: the last 4 periodic points fall 0.5 -> 0.44, 12 % of the
+    # line's level (0.5) at the window's start (>= 5 %); the rebound is divided by the run's own
+    # gain, 1.0 -> 0.44, and is 0 here
+    w1 = [1.0] * 5 + [0.5, 0.48, 0.46, 0.44, 0.2]
+    fe = final_eval_file({"w1_exact": 0.2, "modes_captured": 8, "high_quality_share": 0.9},
+                         {"w1_exact": 0.01, "modes_captured": 8})
+    row = trend_row(tmp_path, w1[:-1], w1[-1], final_eval=fe, data="eight_gaussians",
+                    quality={"w1_exact": w1, "modes_captured": [8] * 10, "high_quality_share": [0.9] * 10})
+    assert row["quality_metric"] == "w1_exact" and row["improvement_basis"] == "relative"
+    assert row["improvement_last_window"] == pytest.approx(0.12) and bool(row["still_improving"])
+    assert row["quality_rebound"] == 0.0
+
+
+def test_too_few_points_give_no_trend(tmp_path):
+    row = trend_row(tmp_path, [100.0, 90.0, 80.0], 70.0)                   # 3 periodic points < 4
+    assert pd.isna(row["still_improving"]) and math.isnan(row["improvement_last_window"])
+    assert row["quality_rebound"] == 0.0
+
+
+def test_the_trend_columns_are_in_the_tables(paper):
+    _, _, report = paper
+    summary = pd.read_csv(report / "summary.csv")
+    for column in ("still_improving", "improvement_last_window", "improvement_points", "quality_rebound",
+                   "improvement_basis", "quality_metric"):
+        assert column in summary, column
+    wgan = row(summary, "dcgan", "wgan", 1)
+    assert wgan["still_improving"] == False and wgan["quality_metric"] == "fid"    # noqa: E712 (read back as bool)
+    assert 0 < wgan["improvement_last_window"] < 0.02
+    md = (report / "summary.md").read_text()
+    assert "| still improving |" in md and "last-window gain" in md and "rebound" in md

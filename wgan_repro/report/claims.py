@@ -1,7 +1,9 @@
 """The papers' claims judged against a sweep's summary table, with the thresholds of a YAML
 file (wgan_repro/conf/report_claims.yaml by default). A verdict is computed, never written down:
-reproduced (every condition passes), not reproduced (one fails), or not tested by this sweep
-(none fails, but one has no run or no number to judge)."""
+reproduced (every condition passes), not reproduced (one fails), inconclusive (conditions fail,
+but every failure rests on a run that was still improving at its end, towards passing), or not
+tested by this sweep (none fails, but one has no run or no number to judge). A claim judged on
+fewer than settings.min_seeds seeds somewhere carries a flag, e.g. "reproduced (1 seed)"."""
 from __future__ import annotations
 
 import json
@@ -13,15 +15,25 @@ from typing import Optional
 import pandas as pd
 import yaml
 
-from wgan_repro.report.collect import ReportError
+from wgan_repro.report.collect import ReportError, _number
 from wgan_repro.report.stats import fmt, mean_std
 from wgan_repro.report.tables import DEFAULT_SETTINGS, NUMBERS, group_keys
 
 DEFAULT_CLAIMS = Path(__file__).resolve().parents[1] / "conf" / "report_claims.yaml"
 REPRODUCED, NOT_REPRODUCED, NOT_TESTED = "reproduced", "not reproduced", "not tested by this sweep"
+INCONCLUSIVE = "inconclusive"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED)
 PASS, FAIL, UNTESTED = "pass", "fail", "untested"
 OVER = ("each_run", "each_group_mean")
 DIVERGED = ("skip", "pass", "fail")     # what a diverged run counts as
+# Which way a number moves as the generator gets better. A failing `max` on a "down" number, or a
+# failing `min` on an "up" one, is what more training could turn into a pass; the other side (a
+# "GAN fails" bound broken because the GAN learns) is not. Numbers left out (the correlations,
+# the rebound, iterations and times) have no direction: their failures are never inconclusive.
+IMPROVES = {"fid_rel": "down", "fid": "down", "kid": "down", "w1_exact": "down", "class_kl": "down",
+            "coverage_share": "up", "classes_covered": "up", "modes_captured": "up",
+            "classifier_score": "up", "high_quality_share": "up"}
+QUALITY_NAMES = {"fid": "FID", "w1_exact": "exact W1"}
 
 
 @dataclass
@@ -30,9 +42,12 @@ class ConditionResult:
 
     text: str                    # what was checked, e.g. "model=dcgan, loss=wgan: fid_rel <= 0.2"
     outcome: str                 # pass | fail | untested
-    numbers: str                 # e.g. "0.12 (mean of 3 seeds)" or "dcgan: 0.81; mlp: 0.74"
+    numbers: str                 # e.g. "0.12 ± 0.01 (mean of 3 seeds)" or "dcgan: 0.81; mlp: 0.74"
     reason: str = ""
     beside: Optional[dict] = None
+    seeds: Optional[int] = None  # the fewest seeds behind one of its judged numbers
+    still_improving: list = field(default_factory=list)   # failing runs still improving towards passing
+    inconclusive: bool = False   # it fails, but every failing number rests on such a run
 
     def short(self) -> str:
         """The numbers, or why there are none."""
@@ -48,6 +63,8 @@ class ClaimResult:
     claim: str
     verdict: str
     conditions: list = field(default_factory=list)
+    flag: str = ""               # e.g. "1 seed": judged somewhere on fewer than settings.min_seeds seeds
+    note: str = ""               # why inconclusive: the runs still improving, and by how much
 
 
 # --------------------------------------------------------------------------- config
@@ -64,9 +81,28 @@ def load_config(path=None) -> tuple[dict, list]:
     if not isinstance(data, dict) or not isinstance(data.get("claims"), list):
         raise ReportError(f"the claims file {path} needs a `claims:` list (see {DEFAULT_CLAIMS})")
     settings = {**DEFAULT_SETTINGS, **(data.get("settings") or {})}
+    _check_settings(settings, path)
     for claim in data["claims"]:
         _check_claim(claim, path)
     return settings, data["claims"]
+
+
+def _check_settings(settings: dict, path: Path) -> None:
+    for key in DEFAULT_SETTINGS:
+        value = settings[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ReportError(f"the claims file {path}: settings.{key} must be a number, not {value!r}")
+    for key in ("min_seeds", "improvement_min_points"):
+        if settings[key] < 1 or settings[key] != int(settings[key]):
+            raise ReportError(f"the claims file {path}: settings.{key} must be a whole number >= 1, "
+                              f"not {settings[key]!r}")
+
+
+def selector_keys(claims: list) -> list:
+    """Every key the claims select runs on (their conditions' `runs` and `beside`), in order."""
+    keys = [k for claim in claims for cond in claim["conditions"] for k in cond["runs"]]
+    keys += [k for claim in claims for k in (claim.get("beside") or {})]
+    return list(dict.fromkeys(keys))
 
 
 def _check_claim(claim, path: Path) -> None:
@@ -92,28 +128,54 @@ def _check_claim(claim, path: Path) -> None:
 
 
 # --------------------------------------------------------------------------- judging
-def judge(claims: list, summary: pd.DataFrame) -> list:
+def judge(claims: list, summary: pd.DataFrame, settings: Optional[dict] = None) -> list:
     """A ClaimResult for every claim, from the summary table (one row per run)."""
+    settings = {**DEFAULT_SETTINGS, **(settings or {})}
     results = []
     for claim in claims:
         conditions = []
         for cond in claim["conditions"]:
-            result = check(cond, summary)
+            result = check(cond, summary, settings)
             swap = _beside(cond, claim.get("beside"))
             if swap is not None:
-                other = check({**cond, "runs": swap}, summary)
+                other = check({**cond, "runs": swap}, summary, settings)
                 result.beside = {"runs": _selector_text(swap), "outcome": other.outcome,
                                  "numbers": other.numbers, "reason": other.reason}
             conditions.append(result)
-        outcomes = [c.outcome for c in conditions]
-        verdict = NOT_REPRODUCED if FAIL in outcomes else NOT_TESTED if UNTESTED in outcomes else REPRODUCED
+        verdict, note = _verdict(conditions)
+        seeds = [c.seeds for c in conditions if c.seeds is not None]
+        few = min(seeds) if seeds and min(seeds) < settings["min_seeds"] else None
         results.append(ClaimResult(id=str(claim["id"]), source=str(claim.get("source", "")),
-                                   claim=str(claim["claim"]), verdict=verdict, conditions=conditions))
+                                   claim=str(claim["claim"]), verdict=verdict, conditions=conditions,
+                                   flag=f"{few} seed{'s' if few != 1 else ''}" if few else "", note=note))
     return results
 
 
-def check(cond: dict, summary: pd.DataFrame) -> ConditionResult:
+def _verdict(conditions: list) -> tuple[str, str]:
+    """The verdict of a claim's conditions and, when inconclusive, the runs that make it so."""
+    failing = [c for c in conditions if c.outcome == FAIL]
+    if failing and all(c.inconclusive for c in failing):
+        runs = list(dict.fromkeys(text for c in failing for text in c.still_improving))
+        return INCONCLUSIVE, "; ".join(runs)
+    if failing:
+        return NOT_REPRODUCED, ""
+    return (NOT_TESTED if any(c.outcome == UNTESTED for c in conditions) else REPRODUCED), ""
+
+
+@dataclass
+class _Part:
+    """The number(s) of one configuration (one group of seeds) in a condition."""
+
+    outcome: str
+    number: str
+    seeds: int
+    notes: list = field(default_factory=list)
+    fails: list = field(default_factory=list)     # per failing run (each_run) or mean: its improving runs' text
+
+
+def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None) -> ConditionResult:
     """Judge one condition on the runs its selector picks."""
+    settings = {**DEFAULT_SETTINGS, **(settings or {})}
     metric, over = cond["metric"], cond.get("over", "each_run")
     text = f"{_selector_text(cond['runs'])}: {metric} {threshold_text(cond)}" + (
         " for every run" if over == "each_run" else " (mean over seeds)")
@@ -128,48 +190,116 @@ def check(cond: dict, summary: pd.DataFrame) -> ConditionResult:
         return ConditionResult(text, UNTESTED, "", f"no finished run with {_selector_text(cond['runs'])} ({states})")
 
     fixed = {k for k, v in cond["runs"].items() if not isinstance(v, list) or len(v) == 1}
-    keys = [k for k in group_keys(summary) if summary[k].nunique(dropna=False) > 1 and k not in fixed]
-    seed_key = ["seed"] if "seed" in summary and summary["seed"].nunique() > 1 else []
-    diverged_outcome = PASS if on_diverged == "pass" else FAIL
+    keys = [k for k in group_keys(summary) if k not in fixed and usable[k].nunique(dropna=False) > 1]
     # a number without a label of its own is named by the selector's keys that vary in the sweep
     default_label = ", ".join(f"{k}={v}" for k, v in cond["runs"].items()
                               if k in summary and summary[k].nunique(dropna=False) > 1)
-    parts, outcomes = [], []
-    if over == "each_run":
-        for _, row in usable.iterrows():
-            label = _label(row, keys + seed_key)
-            if row["status"] == "diverged":
-                outcome, number = diverged_outcome, "diverged"
-            else:
-                outcome, number = _judge_value(row[metric], cond)
-            outcomes.append(outcome)
-            label = label or default_label
-            parts.append(f"{label}: {number}" if label else number)
-    else:
-        for label, group in _groups(usable, keys):
-            done = group[group["status"] == "finished"]
-            n_diverged = int((group["status"] == "diverged").sum())
-            mean, std, n = mean_std(done[metric].tolist())
-            if n_diverged and (on_diverged == "fail" or not len(done)):
-                outcome, number = diverged_outcome, f"{n_diverged} of {len(group)} diverged"
-            elif n:
-                outcome, number = _judge_value(mean, cond)
-                number += f" ± {fmt(std)} (mean of {n} seeds)" if n > 1 else ""
-                number += f" (+{n_diverged} diverged)" if n_diverged else ""
-            else:
-                outcome, number = UNTESTED, "no value"
-            outcomes.append(outcome)
-            label = label or default_label
-            parts.append(f"{label}: {number}" if label else number)
-    numbers = "; ".join(parts)
-    judged = [o for o in outcomes if o != UNTESTED]
+    judge_part = _each_run if over == "each_run" else _group_mean
+    parts, labels = [], []
+    for label, group in _groups(usable, keys):
+        part = judge_part(group, cond, summary)
+        if part.seeds < settings["min_seeds"]:
+            part.notes.append(f"fewer than {settings['min_seeds']} seeds")
+        if part.fails and all(part.fails):
+            part.notes.append("still improving")
+        parts.append(part)
+        labels.append(label or default_label)
+    numbers = "; ".join(_part_text(label, part) for label, part in zip(labels, parts))
+    judged = [p for p in parts if p.outcome != UNTESTED]
     if not judged:
         reason = f"no {metric} for the selected runs" + _why_missing(metric)
         return ConditionResult(text, UNTESTED, numbers, reason)
-    if FAIL in judged:
-        return ConditionResult(text, FAIL, numbers)
-    reason = f"{outcomes.count(UNTESTED)} of {len(outcomes)} without a value, not judged" if UNTESTED in outcomes else ""
-    return ConditionResult(text, PASS, numbers, reason)
+    seeds = min(p.seeds for p in judged)
+    if any(p.outcome == FAIL for p in judged):
+        fails = [f for p in judged for f in p.fails]
+        return ConditionResult(text, FAIL, numbers, seeds=seeds, inconclusive=all(fails),
+                               still_improving=list(dict.fromkeys(t for f in fails for t in f)))
+    untested = sum(p.outcome == UNTESTED for p in parts)
+    reason = f"{untested} of {len(parts)} without a value, not judged" if untested else ""
+    return ConditionResult(text, PASS, numbers, reason, seeds=seeds)
+
+
+def _each_run(group: pd.DataFrame, cond: dict, summary: pd.DataFrame) -> _Part:
+    """Every run of one configuration judged on its own; with several seeds, how many pass."""
+    diverged_outcome = PASS if cond.get("diverged", "skip") == "pass" else FAIL
+    outcomes, values, fails = [], [], []
+    for _, row in group.iterrows():
+        if row["status"] == "diverged":
+            outcome, number = diverged_outcome, "diverged"
+        else:
+            outcome, number = _judge_value(row[cond["metric"]], cond)
+        if outcome == FAIL:
+            fails.append(_improving(pd.DataFrame([row]), cond, row[cond["metric"]], summary))
+        outcomes.append(outcome)
+        values.append(number)
+    if len(group) == 1:
+        return _Part(outcomes[0], values[0], 1, fails=fails)
+    judged = [o for o in outcomes if o != UNTESTED]
+    outcome = UNTESTED if not judged else FAIL if FAIL in judged else PASS
+    runs = ", ".join(f"{_seed_name(row)}: {v}" for (_, row), v in zip(group.iterrows(), values))
+    return _Part(outcome, f"{judged.count(PASS)} of {len(judged)} seeds pass", len(group), [runs], fails)
+
+
+def _group_mean(group: pd.DataFrame, cond: dict, summary: pd.DataFrame) -> _Part:
+    """The mean over the seeds of one configuration, ± their standard deviation."""
+    on_diverged, metric = cond.get("diverged", "skip"), cond["metric"]
+    done = group[group["status"] == "finished"]
+    n_diverged = int((group["status"] == "diverged").sum())
+    mean, std, n = mean_std(done[metric].tolist())
+    if n_diverged and (on_diverged == "fail" or not len(done)):
+        outcome = PASS if on_diverged == "pass" else FAIL
+        return _Part(outcome, f"{n_diverged} of {len(group)} diverged", len(group),
+                     fails=[[]] if outcome == FAIL else [])
+    if not n:
+        return _Part(UNTESTED, "no value", len(group))
+    outcome, number = _judge_value(mean, cond)
+    notes = ([f"mean of {n} seeds"] if n > 1 else []) + ([f"+{n_diverged} diverged"] if n_diverged else [])
+    part = _Part(outcome, number + (f" ± {fmt(std)}" if n > 1 else ""), len(group), notes)
+    if outcome == FAIL:
+        part.fails = [_improving(done, cond, mean, summary)]
+    return part
+
+
+def _part_text(label: str, part: _Part) -> str:
+    text = part.number + (f" ({'; '.join(part.notes)})" if part.notes else "")
+    return f"{label}: {text}" if label else text
+
+
+def _improving(runs: pd.DataFrame, cond: dict, value: float, summary: pd.DataFrame) -> list:
+    """For a failing value: the runs behind it still improving at their end, when more training
+    would move it towards passing (a failing max on a "down" number, a failing min on an "up"
+    one); an empty list otherwise."""
+    direction = IMPROVES.get(cond["metric"])
+    above = "max" in cond and float(value) > cond["max"]
+    below = "min" in cond and float(value) < cond["min"]
+    if not ((direction == "down" and above) or (direction == "up" and below)):
+        return []
+    return [_improving_text(row, summary) for _, row in runs.iterrows()
+            if row["status"] == "finished" and _is_true(row["still_improving"])]
+
+
+def _is_true(value) -> bool:
+    """True for a true flag, False for false, missing (NA) or anything else."""
+    return value is not pd.NA and value is not None and not (isinstance(value, float) and math.isnan(value)) \
+        and bool(value)
+
+
+def _improving_text(row: pd.Series, summary: pd.DataFrame) -> str:
+    """e.g. "still improving at iteration 8000 (model=dcgan_nobn, loss=wgan, seed=1: FID fell 6.1 %
+    of the floor-ceiling range over its last 5 evaluations)"."""
+    keys = [k for k in group_keys(summary) if summary[k].nunique(dropna=False) > 1]
+    keys += ["seed"] if "seed" in summary else []
+    name = ", ".join(f"{k}={row[k]}" for k in keys) or row["run"]
+    metric = QUALITY_NAMES.get(row["quality_metric"], row["quality_metric"])
+    scale = "of the floor-ceiling range" if row["improvement_basis"] == "range" else "of its value"
+    return (f"still improving at iteration {fmt(row['iter'])} ({name}: {metric} fell "
+            f"{100 * row['improvement_last_window']:.1f} % {scale} over its last "
+            f"{fmt(row['improvement_points'])} evaluations)")
+
+
+def _seed_name(row: pd.Series) -> str:
+    seed = row.get("seed")
+    return f"seed {seed}" if seed is not None and pd.notna(seed) else str(row["run"])
 
 
 def _why_missing(metric: str) -> str:
@@ -201,11 +331,22 @@ def threshold_text(cond: dict) -> str:
 def _select(summary: pd.DataFrame, selector: dict) -> pd.Series:
     mask = pd.Series(True, index=summary.index)
     for key, wanted in selector.items():
-        wanted = [str(w) for w in (wanted if isinstance(wanted, list) else [wanted])]
+        wanted = wanted if isinstance(wanted, list) else [wanted]
         if key not in summary:
             return pd.Series(False, index=summary.index)
-        mask &= summary[key].astype(str).isin(wanted)
+        mask &= summary[key].map(lambda value: any(_same(value, w) for w in wanted)).astype(bool)
     return mask
+
+
+def _same(value, wanted) -> bool:
+    """A summary cell matches a selector's value: as text, or as numbers, since an override may
+    spell a number otherwise than the YAML (`loss.optim.lr=0.0005` is selected by `5.0e-4`)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return False
+    if str(value) == str(wanted):
+        return True
+    a, b = _number(value), _number(wanted)
+    return a is not None and b is not None and math.isclose(a, b, rel_tol=1e-9)
 
 
 def _beside(cond: dict, beside: Optional[dict]) -> Optional[dict]:
@@ -229,33 +370,43 @@ def _groups(frame: pd.DataFrame, keys: list):
         yield ", ".join(f"{k}={v}" for k, v in zip(keys, values)), group
 
 
-def _label(row: pd.Series, keys: list) -> str:
-    return ", ".join(f"{k}={row[k]}" for k in keys)
-
-
 def _selector_text(selector: dict) -> str:
     return ", ".join(f"{k}={'|'.join(map(str, v)) if isinstance(v, list) else v}" for k, v in selector.items())
 
 
 # --------------------------------------------------------------------------- output
+def claims_name(config_path: Path, sweep_path: Path) -> str:
+    """The claims file as the report names it, with no folder of this machine: the package's own
+    file by its place in the package, a file inside the sweep by its path there, any other by name."""
+    config_path = Path(config_path).resolve()
+    if config_path == DEFAULT_CLAIMS:
+        return str(DEFAULT_CLAIMS.relative_to(DEFAULT_CLAIMS.parents[2]))
+    try:
+        return str(config_path.relative_to(Path(sweep_path).resolve()))
+    except ValueError:
+        return config_path.name
+
+
 def claims_markdown(results: list, sweep_path: Path, config_path: Path) -> str:
     """claims.md: a table of verdicts, then each claim's conditions and numbers."""
-    counts = {v: sum(r.verdict == v for r in results) for v in (REPRODUCED, NOT_REPRODUCED, NOT_TESTED)}
+    counts = {v: sum(r.verdict == v for r in results) for v in VERDICTS}
     lines = ["# The papers' claims checked against this sweep", "",
-             f"Sweep: `{sweep_path}`. Thresholds: `{config_path}`. "
-             f"{counts[REPRODUCED]} reproduced, {counts[NOT_REPRODUCED]} not reproduced, "
-             f"{counts[NOT_TESTED]} not tested by this sweep.", "",
+             f"Sweep: `{Path(sweep_path).resolve().name}`. Thresholds: `{claims_name(config_path, sweep_path)}`. "
+             + ", ".join(f"{counts[v]} {v}" for v in VERDICTS) + ".", "",
              "| claim | source | number that tests it | threshold | verdict |", "|---|---|---|---|---|"]
     for r in results:
         numbers = "<br>".join(c.short() for c in r.conditions)
         thresholds = "<br>".join(c.text for c in r.conditions)
-        lines.append("| " + " | ".join(_cell(x) for x in (r.claim, r.source, numbers, thresholds, f"**{r.verdict}**"))
-                     + " |")
+        verdict = f"**{r.verdict}**" + (f" ({r.flag})" if r.flag else "") + (f": {r.note}" if r.note else "")
+        lines.append("| " + " | ".join(_cell(x) for x in (r.claim, r.source, numbers, thresholds, verdict)) + " |")
     lines += ["", "## Details", ""]
     for r in results:
-        lines += [f"### {r.id}: {r.verdict}", "", f"{r.claim} ({r.source})", ""]
+        lines += [f"### {r.id}: {r.verdict}" + (f" ({r.flag})" if r.flag else ""), "", f"{r.claim} ({r.source})", ""]
+        if r.note:
+            lines += [f"Inconclusive: {r.note}.", ""]
         for c in r.conditions:
-            lines.append(f"- `{c.text}`: **{c.outcome}**" + (f"; {c.numbers}" if c.numbers else "")
+            outcome = c.outcome + (", but still improving" if c.inconclusive else "")
+            lines.append(f"- `{c.text}`: **{outcome}**" + (f"; {c.numbers}" if c.numbers else "")
                          + (f" ({c.reason})" if c.reason else ""))
             if c.beside:
                 b = c.beside

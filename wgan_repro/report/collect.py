@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -81,6 +82,7 @@ class Run:
     surface: Optional[Path] = None            # critic_surface.npz (2-D sets), when the run wrote one
     log_tail: list = field(default_factory=list)
     notes: list = field(default_factory=list)  # problems met reading the folder
+    config: dict = field(default_factory=dict)  # the resolved config (run.json, else .hydra/config.yaml)
 
     @property
     def finished(self) -> bool:
@@ -110,6 +112,15 @@ class Sweep:
 
     def counts(self) -> dict:
         return {s: sum(r.status == s for r in self.runs) for s in STATUSES if any(r.status == s for r in self.runs)}
+
+    def relative(self, text: str) -> str:
+        """`text` with the sweep's own path written relative to it (`<sweep>/a/run.log` -> `a/run.log`),
+        so that a report moved or shared with its sweep names no folder of this machine."""
+        for prefix in sorted({str(self.path.resolve()), str(self.path)}, key=len, reverse=True):
+            if prefix not in (".", ""):
+                text = re.sub(re.escape(prefix + os.sep), "", text)
+                text = re.sub(re.escape(prefix) + r"(?![\w.-])", ".", text)
+        return text
 
 
 # --------------------------------------------------------------------------- discovery
@@ -165,6 +176,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
     notes = []
     status = _read_json(run_dir / "status.json")
     meta = _read_json(run_dir / "run.json") or {}
+    config = meta.get("config") or _read_yaml(run_dir / ".hydra" / "config.yaml") or {}
     final_eval = flatten_final_eval(_read_json(run_dir / "final_eval.json") or {})
     metrics = read_metrics(run_dir / "metrics.csv", notes)
     log_tail = _tail(run_dir / "run.log", 12)
@@ -201,6 +213,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
         surface=_file_or_none(run_dir / SURFACE_FILE),
         log_tail=log_tail,
         notes=notes,
+        config=config if isinstance(config, dict) else {},
     )
 
 
@@ -291,6 +304,19 @@ def _number(value) -> Optional[float]:
 def _int_or_none(value) -> Optional[int]:
     number = _number(value)
     return int(number) if number is not None else None
+
+
+def config_value(config: dict, key: str) -> Optional[str]:
+    """The value at a dotted key of a run's config (`loss.optim.lr`) as override text, or None when
+    the config has no scalar there: what a run that did not override the key ran with."""
+    node = config
+    for part in key.split("."):
+        if not isinstance(node, dict) or part not in node:
+            return None
+        node = node[part]
+    if node is None or isinstance(node, (dict, list)):
+        return None
+    return str(node).lower() if isinstance(node, bool) else str(node)
 
 
 def _config_get(meta: dict, *keys):

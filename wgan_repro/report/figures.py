@@ -16,7 +16,8 @@ from matplotlib.cm import ScalarMappable  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from wgan_repro.report.collect import Run, load_surface, rank as _rank  # noqa: E402
+from wgan_repro.report.collect import Run, load_surface  # noqa: E402
+from wgan_repro.report.collect import rank as _rank
 from wgan_repro.report.stats import spearman  # noqa: E402
 from wgan_repro.report.tables import eval_points, smoothed_estimate  # noqa: E402
 

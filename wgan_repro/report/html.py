@@ -10,11 +10,11 @@ from urllib.parse import quote
 
 import pandas as pd
 
-from wgan_repro.report.claims import NOT_REPRODUCED, NOT_TESTED, REPRODUCED
+from wgan_repro.report.claims import INCONCLUSIVE, NOT_REPRODUCED, NOT_TESTED, REPRODUCED, claims_name
 from wgan_repro.report.collect import Sweep
 from wgan_repro.report.tables import SUMMARY_NOTE, seed_cells, summary_cells
 
-VERDICT_CLASS = {REPRODUCED: "ok", NOT_REPRODUCED: "bad", NOT_TESTED: "na"}
+VERDICT_CLASS = {REPRODUCED: "ok", NOT_REPRODUCED: "bad", INCONCLUSIVE: "open", NOT_TESTED: "na"}
 FIGURES = [
     ("curves.png", "Estimate and quality over training",
      "The critic's estimate (W-estimate for wgan, JS estimate log 2 + V/2 for gan and nsgan) against generator "
@@ -36,7 +36,7 @@ h1{font-size:1.6em;margin-bottom:.2em} h2{margin-top:1.8em;border-bottom:1px sol
 table{border-collapse:collapse;font-size:.85em;margin:.5em 0} th,td{border:1px solid #ccc;padding:.25em .5em;
 vertical-align:top;text-align:left} th{background:#f3f3f3}
 td.num{text-align:right;font-variant-numeric:tabular-nums}
-.ok{background:#e3f4e1} .bad{background:#fbe1e1} .na{background:#f1f1f1;color:#555}
+.ok{background:#e3f4e1} .bad{background:#fbe1e1} .open{background:#fdf3d7} .na{background:#f1f1f1;color:#555}
 .status-diverged,.status-failed{color:#b00020;font-weight:600} .status-running{color:#c66a00;font-weight:600}
 figure{margin:1em 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
 figcaption{font-size:.85em;color:#444;max-width:60em} pre{background:#f7f7f7;padding:.5em;overflow-x:auto;
@@ -53,15 +53,18 @@ def write_html(out: Path, sweep: Sweep, summary: pd.DataFrame, seeds: Optional[p
         f"<title>WGAN reproduction report: {escape(sweep.path.name)}</title>",
         f"<style>{CSS}</style></head><body>",
         f"<h1>WGAN reproduction report: {escape(sweep.path.name)}</h1>",
-        f'<p class="meta">Sweep <code>{escape(str(sweep.path))}</code>'
-        + (f", command <code>python run.py -m {escape(sweep.command)}</code>" if sweep.command else "")
+        f'<p class="meta">Sweep <code>{escape(sweep.path.resolve().name)}</code>'
+        + (f", command <code>python run.py -m {escape(sweep.relative(sweep.command))}</code>" if sweep.command else "")
         + f". {len(sweep.runs)} runs: {escape(counts)}. Built {datetime.datetime.now():%Y-%m-%d %H:%M}. "
         'Files: <a href="summary.csv">summary.csv</a>, <a href="summary.md">summary.md</a>, '
         '<a href="claims.md">claims.md</a>, <a href="claims.json">claims.json</a>'
         + (', <a href="summary_seeds.csv">summary_seeds.csv</a>' if seeds is not None else "") + ".</p>",
         "<h2>The papers' claims</h2>",
-        f'<p class="meta">Thresholds from <code>{escape(str(claims_path))}</code>; a claim is reproduced when every '
-        "condition passes, not reproduced when one fails, not tested when a condition has no run or no number.</p>",
+        f'<p class="meta">Thresholds from <code>{escape(claims_name(claims_path, sweep.path))}</code>; a claim is '
+        "reproduced when every condition passes, not reproduced when one fails, inconclusive when conditions fail but "
+        "every failure rests on a run still improving at its end (towards passing), not tested when a condition has "
+        "no run or no number. A flag such as (1 seed) marks a claim judged somewhere on fewer seeds than "
+        "settings.min_seeds.</p>",
         _claims_table(results),
         "<h2>Runs</h2>", f'<p class="meta">{escape(SUMMARY_NOTE)}</p>', _table(*summary_cells(summary), status_col=True),
     ]
@@ -89,7 +92,9 @@ def _claims_table(results: list) -> str:
             numbers += "<br><i>beside, not judged: " + "; ".join(beside) + "</i>"
         thresholds = "<br>".join(escape(c.text) for c in r.conditions)
         rows.append(f'<tr class="{VERDICT_CLASS[r.verdict]}"><td>{escape(r.claim)}</td><td>{escape(r.source)}</td>'
-                    f"<td>{numbers}</td><td>{thresholds}</td><td><b>{escape(r.verdict)}</b></td></tr>")
+                    f"<td>{numbers}</td><td>{thresholds}</td><td><b>{escape(r.verdict)}</b>"
+                    + (f" ({escape(r.flag)})" if r.flag else "") + (f": {escape(r.note)}" if r.note else "")
+                    + "</td></tr>")
     rows.append("</table>")
     return "\n".join(rows)
 
@@ -131,9 +136,10 @@ def _unfinished(sweep: Sweep) -> list:
         parts.append(f'<h3><span class="status-{escape(run.status)}">{escape(run.status)}</span> '
                      f"{escape(run.name)} {escape(where)}</h3>")
         if run.message:
-            parts.append(f"<p>{escape(run.message)}</p>")
+            parts.append(f"<p>{escape(sweep.relative(run.message))}</p>")
         if run.notes:
-            parts.append(f"<p>{escape('; '.join(run.notes))}</p>")
+            parts.append(f"<p>{escape(sweep.relative('; '.join(run.notes)))}</p>")
         if run.log_tail:
-            parts.append(f"<p class=\"meta\">last lines of run.log:</p><pre>{escape(chr(10).join(run.log_tail))}</pre>")
+            tail = sweep.relative(chr(10).join(run.log_tail))
+            parts.append(f"<p class=\"meta\">last lines of run.log:</p><pre>{escape(tail)}</pre>")
     return parts

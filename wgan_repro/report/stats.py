@@ -49,3 +49,17 @@ def fmt(value: Optional[float], digits: int = 3) -> str:
     if value.is_integer() or abs(value) >= 10 ** digits:
         return f"{value:.0f}"
     return f"{value:.{digits}g}"
+
+
+def theil_sen(x: Iterable[float], y: Iterable[float]) -> tuple[float, float]:
+    """Theil-Sen line through the points: (slope, intercept), the slope the median of the slopes
+    of every pair with distinct x and the intercept the median of y - slope * x. One outlying
+    point moves it little, unlike least squares. NaN for fewer than 2 distinct x."""
+    frame = pd.DataFrame({"x": list(x), "y": list(y)}).dropna()
+    xs, ys = frame["x"].to_numpy(dtype=float), frame["y"].to_numpy(dtype=float)
+    i, j = np.triu_indices(len(xs), k=1)
+    keep = xs[j] != xs[i]
+    if not keep.any():
+        return math.nan, math.nan
+    slope = float(np.median((ys[j] - ys[i])[keep] / (xs[j] - xs[i])[keep]))
+    return slope, float(np.median(ys - slope * xs))
