@@ -106,8 +106,8 @@ def _fmt(value):
 
 def save_image_grid(images: torch.Tensor, path: Path, nrow: int = 8) -> None:
     """Save images in [-1, 1] as one PNG grid."""
-    from torchvision.utils import make_grid
     from PIL import Image
+    from torchvision.utils import make_grid
 
     grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=2, normalize=True, value_range=(-1, 1))
     array = grid.mul(255).add_(0.5).clamp_(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()

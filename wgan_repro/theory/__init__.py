@@ -16,8 +16,7 @@ from wgan_repro.registry import ConfigError, Registry
 
 THEORY = Registry("theory experiment")
 
-from wgan_repro.theory import (critic_surface, instance_noise, optimal_critic,  # noqa: E402,F401
-                               parallel_lines, vanishing_gradients)
+from wgan_repro.theory import critic_surface, instance_noise, optimal_critic, parallel_lines, vanishing_gradients  # noqa: E402,F401
 from wgan_repro.theory.common import TheoryRun, log  # noqa: E402
 
 

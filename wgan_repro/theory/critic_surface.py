@@ -20,16 +20,16 @@ from typing import List, Optional
 
 import numpy as np
 import pandas as pd
-from matplotlib import colormaps
 import torch
+from matplotlib import colormaps
 from torch import nn
 
+from wgan_repro.losses import get_objective
+from wgan_repro.models import build_critic
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
 from wgan_repro.theory.common import TheoryRun, figure, fmt, fresh_mlp, log, rmsprop, train_critic
 from wgan_repro.theory.frozen import generated, train_stages
-from wgan_repro.losses import get_objective
-from wgan_repro.models import build_critic
 
 FLOOR = 1e-30      # a gradient norm of exactly 0 is drawn here on the log axis
 

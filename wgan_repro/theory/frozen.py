@@ -20,8 +20,8 @@ import torch
 from wgan_repro.data import BatchSampler
 from wgan_repro.losses import get_objective
 from wgan_repro.models import build_critic
-from wgan_repro.train import Trainer
 from wgan_repro.theory.common import TheoryRun, adam, add_noise, grad_norm, log, log_steps, rmsprop, train_critic
+from wgan_repro.train import Trainer
 
 # The generator losses measured against each kind of critic: name -> objective whose
 # `generator` term it is.

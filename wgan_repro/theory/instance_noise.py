@@ -64,7 +64,7 @@ def summarize(final: pd.DataFrame) -> dict:
         "largest_noise_std": float(largest), "smallest_noise_std": float(smallest),
     }
     summary["finding"] = (
-        f"after training a fresh discriminator with instance noise std "
+        "after training a fresh discriminator with instance noise std "
         + ", ".join(f"{std:g}" for std in by_std.index)
         + f", its accuracy is {', '.join(f'{a:.3f}' for a in by_std.accuracy)} and the generator's "
         f"E[log(1-D)] gradient norm is {', '.join(fmt(g) for g in by_std.grad_minimax_mean)} "

@@ -22,8 +22,7 @@ import torch
 from wgan_repro.losses import get_objective
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
-from wgan_repro.theory.common import (TheoryRun, adam, fmt, fresh_mlp, pyplot, rank_correlation, rmsprop,
-                                      train_critic)
+from wgan_repro.theory.common import TheoryRun, adam, fmt, fresh_mlp, pyplot, rank_correlation, rmsprop, train_critic
 
 LOG2 = math.log(2.0)
 OBJECTIVES = ("wgan", "gan", "nsgan")
