@@ -15,6 +15,9 @@ BASE = ["iter", "critic_steps", "loss_critic", "loss_generator", "critic_real", 
         "wall_time"]
 IMAGE_Q = ["fid", "kid", "classifier_score", "classes_covered", "class_kl", "intra_diversity"]
 POINT_Q = ["w1_exact", "modes_captured", "high_quality_share"]
+# what a real run's run.json holds by default: each objective's paper optimizer (conf/loss/*.yaml)
+PAPER_OPTIM = {"wgan": {"name": "rmsprop", "lr": 5e-5}, "gan": {"name": "adam", "lr": 2e-4},
+               "nsgan": {"name": "adam", "lr": 2e-4}}
 REFERENCE = {"floor": {"fid": 2.0, "kid": 0.0}, "ceiling": {"fid": 402.0, "kid": 0.5}}
 
 
@@ -63,6 +66,7 @@ def write_run(sweep: Path, *, model: str, loss: str, seed: Optional[int] = None,
     if status == "finished":
         state["wall_time"] = round(0.1 * last, 3)
     (run / "status.json").write_text(json.dumps(state))
+    optim = optim or PAPER_OPTIM.get(loss)
     config = {"model": {"name": "dcgan" if model.startswith("dcgan") else model},
               "critic": {"name": critic}, "loss": {"name": loss, **({"optim": optim} if optim else {})},
               "data": {"name": data},

@@ -192,8 +192,9 @@ def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None) ->
     fixed = {k for k, v in cond["runs"].items() if not isinstance(v, list) or len(v) == 1}
     keys = [k for k in group_keys(summary) if k not in fixed and usable[k].nunique(dropna=False) > 1]
     # a number without a label of its own is named by the selector's keys that vary in the sweep
+    # (the group axes; a dotted key such as loss.optim.lr is named in the condition's text already)
     default_label = ", ".join(f"{k}={v}" for k, v in cond["runs"].items()
-                              if k in summary and summary[k].nunique(dropna=False) > 1)
+                              if "." not in k and k in summary and summary[k].nunique(dropna=False) > 1)
     judge_part = _each_run if over == "each_run" else _group_mean
     parts, labels = [], []
     for label, group in _groups(usable, keys):
@@ -287,7 +288,8 @@ def _is_true(value) -> bool:
 def _improving_text(row: pd.Series, summary: pd.DataFrame) -> str:
     """e.g. "still improving at iteration 8000 (model=dcgan_nobn, loss=wgan, seed=1: FID fell 6.1 %
     of the floor-ceiling range over its last 5 evaluations)"."""
-    keys = [k for k in group_keys(summary) if summary[k].nunique(dropna=False) > 1]
+    keys = [k for k in group_keys(summary) if summary[k].nunique(dropna=False) > 1
+            and ("." not in k or f"{k}=" in str(row["run"]))]     # a dotted key only where the run overrode it
     keys += ["seed"] if "seed" in summary else []
     name = ", ".join(f"{k}={row[k]}" for k in keys) or row["run"]
     metric = QUALITY_NAMES.get(row["quality_metric"], row["quality_metric"])
