@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from tests.test_cli import ROOT, run_cli
 
@@ -26,9 +27,19 @@ def documented_rows() -> dict:
 ROWS = documented_rows()
 HOLD_LOCK = "import sys, time; from wgan_repro.run_lock import RunFolderLock; RunFolderLock(sys.argv[1]).acquire(); print('locked', flush=True); time.sleep(600)"
 HOLDERS: list = []
+
+
+class CreatesAFile:
+    """Pickles as a call to open(path, "w"): loading it unsafely creates the file."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return (open, (self.path, "w"))
 # rows whose command trains (or resumes) a run before the refusal: every other refusal comes
 # before the domain classifier is trained and cached
-LATE = {"mismatched_checkpoint", "corrupt_checkpoint"}
+LATE = {"mismatched_checkpoint", "corrupt_checkpoint", "unsafe_checkpoint"}
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +64,10 @@ def _prepare(row_id: str, command: str, tmp: Path, fake_root: Path) -> list[str]
     if row_id == "corrupt_checkpoint":
         (tmp / "run" / "checkpoints").mkdir(parents=True)
         (tmp / "run" / "checkpoints" / "last.pt").write_bytes(b"not a checkpoint")
+    if row_id == "unsafe_checkpoint":        # unpickling it with weights_only=False would create the marker
+        (tmp / "run" / "checkpoints").mkdir(parents=True)
+        torch.save({"iter": 1, "payload": CreatesAFile(str(tmp / "created_by_the_checkpoint"))},
+                   tmp / "run" / "checkpoints" / "last.pt")
     if row_id == "mismatched_checkpoint":
         proc = run_cli("experiment=smoke", f"hydra.run.dir={tmp}/run", "seed=0", *extra)
         assert proc.returncode == 0, proc.stderr[-2000:]
@@ -93,5 +108,6 @@ def test_documented_message(row_id, tmp_path, fake_data_root):
     # nothing that looks like a result was left behind
     new = [p for p in tmp_path.rglob("*") if p not in before]
     assert not [p for p in new if p.name in ("metrics.csv", "status.json", "last.pt")], new
+    assert not (tmp_path / "created_by_the_checkpoint").exists()     # nothing in a checkpoint ran
     if row_id not in LATE:       # checked before anything was trained or cached
         assert not [p for p in new if p.name in ("classifier.pt", "classifier.json")], new

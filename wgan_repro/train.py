@@ -10,6 +10,8 @@ import io
 import logging
 import math
 import os
+import pickle
+import re
 import signal
 import sys
 import threading
@@ -184,7 +186,20 @@ class Trainer:
 
     def load_checkpoint(self, path: Path) -> None:
         try:
-            state = torch.load(path, map_location=self.device, weights_only=False)
+            # tensors and plain values only: a checkpoint someone else sent cannot run code here
+            state = torch.load(path, map_location=self.device, weights_only=True)
+        except pickle.UnpicklingError as err:
+            unsafe = re.search(r"Unsupported global: GLOBAL (\S+)", str(err))
+            if unsafe:
+                raise ConfigError(
+                    f"checkpoint {path} asks to run {unsafe.group(1)} while loading (a checkpoint holds only tensors "
+                    "and plain values), so it is refused: delete it to start the run afresh") from None
+            raise ConfigError(f"cannot resume from {path} (UnpicklingError: {_last_line(err)}): "
+                              "delete it to start the run afresh") from None
+        except Exception as err:   # a truncated or garbage file
+            raise ConfigError(f"cannot resume from {path} ({type(err).__name__}: {err}): "
+                              "delete it to start the run afresh") from None
+        try:
             saved, current = state.get("identity") or {}, identity(self.cfg)
             if saved != current:
                 differ = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
@@ -357,6 +372,11 @@ class StopSignal:
     def __exit__(self, *exc) -> None:
         for s, handler in self._previous.items():
             signal.signal(s, handler)
+
+
+def _last_line(err: Exception) -> str:
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    return lines[-1][:160] if lines else type(err).__name__
 
 
 def identity(cfg: DictConfig) -> dict:
