@@ -29,6 +29,7 @@ def test_an_installed_wheel_runs_the_report_and_a_smoke_run_from_another_folder(
     module, conf = where.stdout.split()
     assert Path(module).is_relative_to(site) and Path(conf).is_relative_to(site), where.stdout
     assert (Path(conf) / "report_claims.yaml").exists() and (Path(conf) / "experiment" / "smoke.yaml").exists()
+    assert list((Path(conf).parent / "weights").glob("*.pt")), "the shipped classifier travels with the package"
     report = run("-m", "wgan_repro.report", "--help")
     assert report.returncode == 0 and "claims" in report.stdout, report.stderr[-2000:]
     smoke = run("-m", "wgan_repro", "experiment=smoke", "train.threads=1", f"data.root={fake_data_root}")

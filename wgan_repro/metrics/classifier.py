@@ -5,6 +5,14 @@ It is seeded and deterministic (on the CPU), and cached on disk keyed by the dat
 size and a fingerprint of its content) and by its own config, so a sweep trains it once. Its
 held-out accuracy on the test split is written beside it (`classifier.json`). Its penultimate
 layer (`embed_dim` units after ReLU) is the embedding on which FID and KID are measured.
+
+Trained weights differ slightly from one CPU kind to another (the kernels sum in other orders),
+and FID follows its feature network. So the package ships the default classifier of the default
+data (`wgan_repro/weights/<cache key>.pt`, with its SHA-256 and accuracy in the `.json` beside
+it; made by `python -m wgan_repro.metrics.classifier --ship`): when the cache has no classifier
+for a key the package ships, the shipped one is checked against its SHA-256 and used, so every
+machine measures FID with the same network. Other data or another classifier config train
+their own as before.
 """
 from __future__ import annotations
 
@@ -22,10 +30,11 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from wgan_repro.data import InMemoryData
-from wgan_repro.run_files import atomic_torch_save, read_json, write_json
+from wgan_repro.run_files import atomic_torch_save, atomic_write_bytes, read_json, write_json
 
 log = logging.getLogger(__name__)
 VERSION = 1          # bump when the architecture or the training recipe changes (invalidates caches)
+SHIPPED_DIR = Path(__file__).resolve().parents[1] / "weights"
 
 
 class DomainClassifier(nn.Module):
@@ -90,6 +99,8 @@ class ClassifierInfo:
     path: str
     config: dict
     cached: bool = False
+    sha256: str = ""
+    source: str = "trained"       # trained (here) | shipped (the package's weights)
 
 
 def fingerprint(data: InMemoryData) -> str:
@@ -190,6 +201,8 @@ def load_or_train(train: InMemoryData, test: InMemoryData, config: dict, cache_d
     weights, meta_path = folder / "classifier.pt", folder / "classifier.json"
     with _locked(folder):
         meta = read_json(meta_path)
+        if meta is None or not weights.exists():
+            meta = _install_shipped(folder.name, weights, meta_path)
         if meta is not None and weights.exists():
             state = torch.load(weights, map_location=device, weights_only=True)
             model = DomainClassifier(train.shape[0], meta["n_classes"], config["width"], config["embed_dim"])
@@ -206,6 +219,7 @@ def load_or_train(train: InMemoryData, test: InMemoryData, config: dict, cache_d
                 "n_test": len(test), "n_classes": model.n_classes, "data": train.name, "shape": list(train.shape),
                 "device": str(device), "torch": torch.__version__, "config": config, "version": VERSION}
         atomic_torch_save({k: v.cpu() for k, v in model.state_dict().items()}, weights)
+        meta["sha256"], meta["source"] = sha256(weights), "trained"
         write_json(meta_path, meta)
         log.info("domain classifier trained in %.1f s: held-out accuracy %.4f", seconds, acc)
         return model, _info(meta, folder, cached=False)
@@ -213,7 +227,74 @@ def load_or_train(train: InMemoryData, test: InMemoryData, config: dict, cache_d
 
 def _info(meta: dict, folder: Path, cached: bool) -> ClassifierInfo:
     return ClassifierInfo(accuracy=meta["accuracy"], train_seconds=meta["train_seconds"], n_train=meta["n_train"],
-                          n_test=meta["n_test"], key=folder.name, path=str(folder), config=meta["config"], cached=cached)
+                          n_test=meta["n_test"], key=folder.name, path=str(folder), config=meta["config"], cached=cached,
+                          sha256=meta.get("sha256", ""), source=meta.get("source", "trained"))
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _install_shipped(key: str, weights: Path, meta_path: Path) -> Optional[dict]:
+    """Copy the package's classifier for this cache key into the cache, after checking its SHA-256;
+    None when the package ships none for this key."""
+    shipped, shipped_meta = SHIPPED_DIR / f"{key}.pt", read_json(SHIPPED_DIR / f"{key}.json")
+    if shipped_meta is None or not shipped.exists():
+        return None
+    if sha256(shipped) != shipped_meta.get("sha256"):
+        log.warning("the shipped classifier %s does not match its SHA-256: training one instead", shipped)
+        return None
+    atomic_write_bytes(weights, shipped.read_bytes())
+    meta = {**shipped_meta, "source": "shipped"}
+    write_json(meta_path, meta)
+    log.info("domain classifier: the package's %s (SHA-256 %s..., held-out accuracy %.4f)",
+             shipped.name, meta["sha256"][:12], meta["accuracy"])
+    return meta
+
+
+def ship(threads: int = 1) -> Path:
+    """Train the default classifier on the default data (as a default run would, with `threads`
+    CPU threads) and write it into the package's weights folder with its SHA-256."""
+    import tempfile
+    from dataclasses import asdict
+
+    from wgan_repro.config import EvalConfig
+    from wgan_repro.data import load_dataset
+
+    torch.set_num_threads(threads)
+    options = {"name": "fashion_mnist", "image_size": 32}
+    train, test = load_dataset(options, "train"), load_dataset(options, "test")
+    config = asdict(EvalConfig().classifier)
+    with tempfile.TemporaryDirectory() as cache:
+        folder = cache_folder(Path(cache), train, config)
+        global SHIPPED_DIR
+        shipped_dir, SHIPPED_DIR = SHIPPED_DIR, Path(cache) / "none"     # train, do not reuse the shipped one
+        try:
+            load_or_train(train, test, config, Path(cache), torch.device("cpu"))
+        finally:
+            SHIPPED_DIR = shipped_dir
+        meta = read_json(folder / "classifier.json")
+        meta.pop("source", None)
+        meta["made_by"] = (f"python -m wgan_repro.metrics.classifier --ship (the default eval.classifier config on "
+                           f"Debian's dataset-fashion-mnist at 32x32, {threads} CPU thread(s))")
+        target = SHIPPED_DIR / f"{folder.name}.pt"
+        atomic_write_bytes(target, (folder / "classifier.pt").read_bytes())
+        write_json(target.with_suffix(".json"), meta)
+    return target
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m wgan_repro.metrics.classifier")
+    parser.add_argument("--ship", action="store_true", help="train the default classifier and write it into "
+                        "wgan_repro/weights/ (the weights the package ships)")
+    parser.add_argument("--threads", type=int, default=1)
+    args = parser.parse_args()
+    if not args.ship:
+        parser.error("nothing to do: pass --ship")
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    print(ship(args.threads))
 
 
 def reference_path(info: ClassifierInfo, settings: dict) -> Path:
