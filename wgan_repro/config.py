@@ -71,6 +71,7 @@ class TrainConfig:
     threads: int = 0
     progress: str = "auto"
     resume: bool = True
+    tensorboard: bool = False
 
 
 @dataclass

@@ -73,6 +73,10 @@ def _run_locked(cfg: DictConfig, run_dir: Path, hydra_cfg, choices: dict, multir
         trainer = Trainer(cfg, run_dir, metadata={"choices": choices, "overrides": list(hydra_cfg.overrides.task)})
         if cfg.eval.enabled:
             check_writable_folder(Path(cfg.eval.cache_dir), "eval.cache_dir")
+        if cfg.train.tensorboard:
+            from wgan_repro.tensorboard_log import check_available
+
+            check_available()
         trainer.evaluator = build_evaluator(cfg, run_dir)
         status = trainer.fit()
     except ConfigError as err:

@@ -100,6 +100,7 @@ class Trainer:
         n_fixed = cfg.train.grid_size if self.data.is_image else 1000
         self.fixed_noise = self.sample_noise(n_fixed)
         self.evaluator = evaluator
+        self.tb = None                  # TensorBoardLog while fit() runs with train.tensorboard=true
         self.iter = 0
         self.critic_steps = 0
         self.elapsed = 0.0
@@ -233,6 +234,8 @@ class Trainer:
         path = self.run_dir / "samples" / f"{name}.png"
         if self.data.is_image:
             save_image_grid(fake, path)
+            if self.tb is not None and name != "final":      # "final" repeats the last iteration's grid
+                self.tb.images("samples", fake, self.iter)
         else:
             real = self.data.samples[: len(fake)]
             save_point_scatter(fake, real, path, title=f"{name}")
@@ -284,6 +287,10 @@ class Trainer:
             log.info("resuming from %s at generator iteration %d", checkpoint, self.iter)
         columns = COLUMNS + (self.evaluator.columns if self.evaluator else [])
         writer = MetricsWriter(self.run_dir / "metrics.csv", columns, resume_iter=self.iter if resumed else None)
+        if cfg.tensorboard:
+            from wgan_repro.tensorboard_log import TensorBoardLog
+
+            self.tb = TensorBoardLog(self.run_dir, resume_iter=self.iter if resumed else None)
         write_json(self.run_dir / "run.json", run_metadata(self))
         write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
         self.save_real_samples()
@@ -298,6 +305,8 @@ class Trainer:
             raise
         finally:
             progress.close()
+            if self.tb is not None:
+                self.tb.close()
 
     def _loop(self, writer: MetricsWriter, progress: "Progress", start: float, stop: "StopSignal") -> str:
         cfg = self.cfg.train
@@ -315,7 +324,10 @@ class Trainer:
                     cfg.flush_every, cfg.sample_every, cfg.checkpoint_every))):
                 rows, pending = rows_to_host(pending), []
                 diverged = next((r for r in rows if not all(math.isfinite(r[k]) for k in LOSS_KEYS)), None)
-                writer.append(rows[: rows.index(diverged) + 1] if diverged else rows)
+                written = rows[: rows.index(diverged) + 1] if diverged else rows
+                writer.append(written)
+                if self.tb is not None:
+                    self.tb.rows(written)
                 if diverged:
                     message = f"non-finite loss at generator iteration {diverged['iter']}"
                     log.error("run diverged: %s", message)
