@@ -3,11 +3,18 @@ file (wgan_repro/conf/report_claims.yaml by default). A verdict is computed, nev
 reproduced (every condition passes), not reproduced (one fails), inconclusive (conditions fail,
 but every failure rests on a run that was still improving at its end, towards passing), or not
 tested by this sweep (none fails, but one has no run or no number to judge). A claim judged on
-fewer than settings.min_seeds seeds somewhere carries a flag, e.g. "reproduced (1 seed)"."""
+fewer than settings.min_seeds seeds somewhere carries a flag, e.g. "reproduced (1 seed)".
+
+The same judge serves any table of one row per run: a sweep's summary (the metrics of
+tables.NUMBERS) or the theory experiments' (report/theory_claims.py: every number of each
+summary.json, selected by `task`). A metric may hold `*` ("stages.*.final_accuracy"): every
+column it matches is judged and all must pass (e.g. at every stage)."""
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -68,8 +75,12 @@ class ClaimResult:
 
 
 # --------------------------------------------------------------------------- config
-def load_config(path=None) -> tuple[dict, list]:
-    """(settings, claims) from the YAML file; ReportError naming the bad entry otherwise."""
+def load_config(path=None, metrics: Optional[list] = NUMBERS) -> tuple[dict, list]:
+    """(settings, claims) from the YAML file; ReportError naming the bad entry otherwise.
+
+    `metrics`: the names a condition may judge (a sweep's summary columns, so that a typo fails
+    here, before any run is read); None accepts any name, for tables whose columns depend on
+    the runs (the theory summaries): a metric no selected run recorded is then "not tested"."""
     path = Path(path) if path else DEFAULT_CLAIMS
     try:
         data = yaml.safe_load(path.read_text())
@@ -83,7 +94,7 @@ def load_config(path=None) -> tuple[dict, list]:
     settings = {**DEFAULT_SETTINGS, **(data.get("settings") or {})}
     _check_settings(settings, path)
     for claim in data["claims"]:
-        _check_claim(claim, path)
+        _check_claim(claim, path, metrics)
     return settings, data["claims"]
 
 
@@ -105,7 +116,7 @@ def selector_keys(claims: list) -> list:
     return list(dict.fromkeys(keys))
 
 
-def _check_claim(claim, path: Path) -> None:
+def _check_claim(claim, path: Path, metrics: Optional[list] = NUMBERS) -> None:
     where = f"the claims file {path}, claim {claim.get('id', '?') if isinstance(claim, dict) else claim!r}"
     if not isinstance(claim, dict) or not {"id", "claim", "conditions"} <= claim.keys():
         raise ReportError(f"{where}: every claim needs id, claim and conditions")
@@ -114,8 +125,9 @@ def _check_claim(claim, path: Path) -> None:
     for cond in claim["conditions"]:
         if not isinstance(cond, dict) or not isinstance(cond.get("runs"), dict):
             raise ReportError(f"{where}: each condition needs `runs: {{key: value}}`")
-        if cond.get("metric") not in NUMBERS:
-            raise ReportError(f"{where}: unknown metric {cond.get('metric')!r}; use one of {', '.join(NUMBERS)}")
+        if not _known_metric(cond.get("metric"), metrics):
+            choices = f"use one of {', '.join(metrics)}" if metrics is not None else "name a number of the summary"
+            raise ReportError(f"{where}: unknown metric {cond.get('metric')!r}; {choices}")
         if "min" not in cond and "max" not in cond:
             raise ReportError(f"{where}: a condition needs min and/or max")
         for bound in ("min", "max"):
@@ -127,18 +139,34 @@ def _check_claim(claim, path: Path) -> None:
             raise ReportError(f"{where}: over must be one of {', '.join(OVER)}")
 
 
+def _known_metric(metric, metrics: Optional[list]) -> bool:
+    """A metric name the claims file may use: any non-empty text when `metrics` is None, else one
+    of `metrics` (a `*` pattern must match one of them)."""
+    if not isinstance(metric, str) or not metric:
+        return False
+    if metrics is None:
+        return True
+    return metric in metrics or ("*" in metric and any(fnmatch.fnmatchcase(m, metric) for m in metrics))
+
+
 # --------------------------------------------------------------------------- judging
-def judge(claims: list, summary: pd.DataFrame, settings: Optional[dict] = None) -> list:
-    """A ClaimResult for every claim, from the summary table (one row per run)."""
+def judge(claims: list, summary: pd.DataFrame, settings: Optional[dict] = None, config_keys: Optional[list] = None,
+          scope: str = "this sweep") -> list:
+    """A ClaimResult for every claim, from the summary table (one row per run).
+
+    `config_keys`: the columns that tell configurations apart (they group and label the
+    numbers); by default every column that is not a number of tables.NUMBERS (a sweep's config
+    choices and overrides). A table of other numbers passes its own, e.g. ["run"] for the theory
+    runs, whose every other column is a number. `scope` names where a missing run was looked for."""
     settings = {**DEFAULT_SETTINGS, **(settings or {})}
     results = []
     for claim in claims:
         conditions = []
         for cond in claim["conditions"]:
-            result = check(cond, summary, settings)
+            result = check(cond, summary, settings, config_keys, scope)
             swap = _beside(cond, claim.get("beside"))
             if swap is not None:
-                other = check({**cond, "runs": swap}, summary, settings)
+                other = check({**cond, "runs": swap}, summary, settings, config_keys, scope)
                 result.beside = {"runs": _selector_text(swap), "outcome": other.outcome,
                                  "numbers": other.numbers, "reason": other.reason}
             conditions.append(result)
@@ -173,28 +201,45 @@ class _Part:
     fails: list = field(default_factory=list)     # per failing run (each_run) or mean: its improving runs' text
 
 
-def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None) -> ConditionResult:
+def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None, config_keys: Optional[list] = None,
+          scope: str = "this sweep") -> ConditionResult:
     """Judge one condition on the runs its selector picks."""
+    if "*" in cond["metric"]:
+        return _check_each_column(cond, summary, settings, config_keys, scope)
+    return _check_column(cond, summary, settings, config_keys, scope)
+
+
+def condition_text(cond: dict) -> str:
+    """e.g. "model=dcgan, loss=wgan: fid_rel <= 0.2 (mean over seeds)"."""
+    return f"{_selector_text(cond['runs'])}: {cond['metric']} {threshold_text(cond)}" + (
+        " for every run" if cond.get("over", "each_run") == "each_run" else " (mean over seeds)")
+
+
+def _check_column(cond: dict, summary: pd.DataFrame, settings: Optional[dict], config_keys: Optional[list],
+                  scope: str) -> ConditionResult:
+    """Judge one condition whose metric names one column."""
     settings = {**DEFAULT_SETTINGS, **(settings or {})}
-    metric, over = cond["metric"], cond.get("over", "each_run")
-    text = f"{_selector_text(cond['runs'])}: {metric} {threshold_text(cond)}" + (
-        " for every run" if over == "each_run" else " (mean over seeds)")
+    metric, over, text = cond["metric"], cond.get("over", "each_run"), condition_text(cond)
     selected = summary[_select(summary, cond["runs"])]
     if selected.empty:
-        return ConditionResult(text, UNTESTED, "", f"no run with {_selector_text(cond['runs'])} in this sweep")
+        return ConditionResult(text, UNTESTED, "", f"no run with {_selector_text(cond['runs'])} in {scope}")
     on_diverged = cond.get("diverged", "skip")
     judged_status = ["finished"] if on_diverged == "skip" else ["finished", "diverged"]
     usable = selected[selected["status"].isin(judged_status)]
     if usable.empty:
         states = ", ".join(f"{n} {s}" for s, n in selected["status"].value_counts().items())
         return ConditionResult(text, UNTESTED, "", f"no finished run with {_selector_text(cond['runs'])} ({states})")
+    if metric not in summary:
+        return ConditionResult(text, UNTESTED, "", f"the runs with {_selector_text(cond['runs'])} recorded no "
+                                                   f"{metric} (their summary has no such number)")
 
     fixed = {k for k, v in cond["runs"].items() if not isinstance(v, list) or len(v) == 1}
-    keys = [k for k in group_keys(summary) if k not in fixed and usable[k].nunique(dropna=False) > 1]
+    config_keys = group_keys(summary) if config_keys is None else [k for k in config_keys if k in summary]
+    keys = [k for k in config_keys if k not in fixed and usable[k].nunique(dropna=False) > 1]
     # a number without a label of its own is named by the selector's keys that vary in the sweep
     # (the group axes; a dotted key such as loss.optim.lr is named in the condition's text already)
     default_label = ", ".join(f"{k}={v}" for k, v in cond["runs"].items()
-                              if "." not in k and k in summary and summary[k].nunique(dropna=False) > 1)
+                              if "." not in k and k in config_keys and summary[k].nunique(dropna=False) > 1)
     judge_part = _each_run if over == "each_run" else _group_mean
     parts, labels = [], []
     for label, group in _groups(usable, keys):
@@ -218,6 +263,36 @@ def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None) ->
     untested = sum(p.outcome == UNTESTED for p in parts)
     reason = f"{untested} of {len(parts)} without a value, not judged" if untested else ""
     return ConditionResult(text, PASS, numbers, reason, seeds=seeds)
+
+
+def _check_each_column(cond: dict, summary: pd.DataFrame, settings: Optional[dict], config_keys: Optional[list],
+                       scope: str) -> ConditionResult:
+    """A condition whose metric holds `*`: each matching column judged on its own (its number
+    named by what the `*` stood for, e.g. the stage), passing only when every one passes."""
+    pattern, text = cond["metric"], condition_text(cond)
+    columns = [c for c in summary.columns if fnmatch.fnmatchcase(str(c), pattern)]
+    if not columns:                     # no run recorded such a number: said as for one column
+        return _check_column(cond, summary, settings, config_keys, scope)
+    results = [_check_column({**cond, "metric": c}, summary, settings, config_keys, scope) for c in columns]
+    if all(r.outcome == UNTESTED for r in results):
+        return ConditionResult(text, UNTESTED, "", results[0].reason)
+    names = _wildcard_names(pattern, columns)
+    numbers = "; ".join(f"{name}: {r.numbers if r.outcome == UNTESTED and r.numbers else r.short()}"
+                        for name, r in zip(names, results))
+    seeds = min((r.seeds for r in results if r.seeds is not None), default=None)
+    failing = [r for r in results if r.outcome == FAIL]
+    if failing:
+        return ConditionResult(text, FAIL, numbers, seeds=seeds, inconclusive=all(r.inconclusive for r in failing),
+                               still_improving=list(dict.fromkeys(t for r in failing for t in r.still_improving)))
+    untested = sum(r.outcome == UNTESTED for r in results)
+    reason = f"{untested} of {len(results)} without a value, not judged" if untested else ""
+    return ConditionResult(text, PASS, numbers, reason, seeds=seeds)
+
+
+def _wildcard_names(pattern: str, columns: list) -> list:
+    """What the `*` of `pattern` stood for in each column ("stages.*.x", "stages.100.x" -> "100")."""
+    regex = re.compile("^" + "(.*?)".join(re.escape(part) for part in pattern.split("*")) + "$")
+    return [", ".join(g for g in regex.match(str(c)).groups()) for c in columns]
 
 
 def _each_run(group: pd.DataFrame, cond: dict, summary: pd.DataFrame) -> _Part:
@@ -311,13 +386,16 @@ def _why_missing(metric: str) -> str:
         return " (needs a final FID and final_eval.json's reference floor and ceiling)"
     if metric == "coverage_share":
         return " (needs classes_covered or modes_captured and the number of classes or modes)"
-    return " (the runs logged no quality metric)"
+    return " (the runs logged no quality metric)" if metric in NUMBERS else " (not in their summary, or null there)"
 
 
 def _judge_value(value, cond: dict) -> tuple[str, str]:
-    if value is None or not math.isfinite(float(value)):
+    """A number judged against the bounds. Missing (None, NaN) is no value; an infinity is judged
+    like any number (a gradient ratio of +inf passes a `min`, fails a `max`)."""
+    if value is None or pd.isna(value):
         return UNTESTED, "no value"
-    return (PASS if _within(float(value), cond) else FAIL), fmt(float(value))
+    value = float(value)
+    return (PASS if _within(value, cond) else FAIL), fmt(value) if math.isfinite(value) else str(value)
 
 
 def _within(value: float, cond: dict) -> bool:
