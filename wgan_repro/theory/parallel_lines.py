@@ -36,6 +36,40 @@ def closed_forms(theta: float) -> dict:
     return {"W": abs(theta), "JS": LOG2, "KL": math.inf, "TV": 1.0}
 
 
+def numeric_distances(theta: float, n: int = 256, seed: int = 0) -> dict:
+    """W, JS, KL and TV of P0 and P_theta computed from samples, independently of the closed forms:
+    W by exact optimal transport (POT) between (0, z_i) and (theta, z_i) with the same z_i (the
+    infimum over couplings is reached by pairing equal z, so W = |theta| up to rounding); JS, KL
+    and TV from the two samples' histograms on bins narrower than |theta| (disjoint for theta != 0,
+    equal at theta = 0) by their discrete definitions."""
+    import ot
+
+    z = np.random.default_rng(seed).random(n)
+    real, fake = np.stack([np.zeros(n), z], 1), np.stack([np.full(n, theta), z], 1)
+    w = float(ot.emd2(np.full(n, 1 / n), np.full(n, 1 / n), ot.dist(real, fake, metric="euclidean")))
+    width = abs(theta) / 2 if theta else 1.0
+    edges = np.arange(min(0.0, theta) - width, max(0.0, theta) + 2 * width, width)
+    p = np.histogram(real[:, 0], edges)[0] / n
+    q = np.histogram(fake[:, 0], edges)[0] / n
+    m = (p + q) / 2
+
+    def kl(a, b):          # sum of a log(a / b) over a > 0; +inf where a > 0 and b = 0
+        support = a > 0
+        if np.any(b[support] == 0):
+            return math.inf
+        return float(np.sum(a[support] * np.log(a[support] / b[support])))
+
+    return {"W": w, "JS": 0.5 * kl(p, m) + 0.5 * kl(q, m), "KL": kl(q, p), "TV": 0.5 * float(np.abs(p - q).sum())}
+
+
+def closed_form_error(theta: float, numeric: dict) -> float:
+    """The largest |numeric - closed form| over W, JS and TV; +inf where KL disagrees (inf vs 0)."""
+    exact = closed_forms(theta)
+    if (math.isinf(numeric["KL"]) != math.isinf(exact["KL"])) or (exact["KL"] == 0 and numeric["KL"] != 0):
+        return math.inf
+    return max(abs(numeric[k] - exact[k]) for k in ("W", "JS", "TV"))
+
+
 def sample_line(theta, n: int, rng: torch.Generator, device) -> torch.Tensor:
     """n points (theta, Z), Z ~ U[0, 1]; `theta` may be a tensor that carries a gradient."""
     z = torch.rand(n, 1, generator=rng, device=device)
@@ -105,7 +139,10 @@ def parallel_lines(run: TheoryRun, theta_max: float = 1.0, n_thetas: int = 21, b
         critic = fit_and_estimate(theta, "wgan", steps=critic_steps, lr=critic_lr, clip=clip,
                                   seed=run.seed, **common)
         js = fit_and_estimate(theta, "gan", steps=disc_steps, lr=disc_lr, clip=None, seed=run.seed + 7, **common)
-        rows.append({"theta": theta, **closed_forms(theta), "critic_estimate": critic, "js_estimate": js})
+        numeric = numeric_distances(theta, seed=run.seed)
+        rows.append({"theta": theta, **closed_forms(theta), **{f"{k}_numeric": v for k, v in numeric.items()},
+                     "closed_form_error": closed_form_error(theta, numeric),
+                     "critic_estimate": critic, "js_estimate": js})
     distances = pd.DataFrame(rows)
     run.write_csv(distances, "distances.csv")
 
@@ -134,6 +171,7 @@ def summarize(distances: pd.DataFrame, training: pd.DataFrame, theta0: float) ->
     moved = [loss for loss in OBJECTIVES if final[loss] < 0.1 * abs(theta0)]
     js_dev = float((nonzero.js_estimate - LOG2).abs().max() / LOG2)
     summary = {
+        "closed_forms_max_error": float(distances.closed_form_error.max()),
         "critic_rank_correlation": rank_correlation(abs_theta, critic),
         "critic_slope": slope,
         "critic_linear_r2": r2,
