@@ -398,6 +398,14 @@ def identity(cfg: DictConfig) -> dict:
 
 
 def run_metadata(trainer: Trainer) -> dict:
+    # The SLURM job this process runs in (None outside SLURM): its id as squeue and scontrol name
+    # it (`<array job>_<task>` for an array task, as hydra/launcher=slurm submits) and how many
+    # times it was requeued (SLURM_RESTART_COUNT; 0 on the first start).
+    slurm = None
+    if os.environ.get("SLURM_JOB_ID"):
+        array_job, task = os.environ.get("SLURM_ARRAY_JOB_ID"), os.environ.get("SLURM_ARRAY_TASK_ID")
+        slurm = {"job_id": f"{array_job}_{task}" if array_job and task else os.environ["SLURM_JOB_ID"],
+                 "restart_count": int(os.environ.get("SLURM_RESTART_COUNT") or 0)}
     return {
         "device": str(trainer.device),
         "pid": os.getpid(),
@@ -413,6 +421,7 @@ def run_metadata(trainer: Trainer) -> dict:
         "precision": trainer.precision,
         "precision_asked": trainer.cfg.train.precision,
         "config": OmegaConf.to_container(trainer.cfg, resolve=True),
+        "slurm": slurm,
         **trainer.metadata,
     }
 
