@@ -10,7 +10,9 @@ def _check_runs(sweep, names):
     assert sorted(p.name for p in sweep.iterdir() if p.is_dir() and not p.name.startswith(".")
                   and p.name != "report") == sorted(names)
     for name in names:
-        assert read_json(sweep / name / "status.json")["status"] == "finished"
+        status = read_json(sweep / name / "status.json")
+        log = (sweep / name / "run.log").read_text()[-3000:] if (sweep / name / "run.log").exists() else "(no run.log)"
+        assert status is not None and status["status"] == "finished", (name, status, log)
         assert pd.read_csv(sweep / name / "metrics.csv")["iter"].tolist() == [1, 2, 3, 4]
 
 

@@ -3,10 +3,12 @@ file: metrics.csv (whole rows only, flushed as it goes), status.json, run.json,
 checkpoints and sample images (written to a temporary name, then renamed)."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 import os
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterable, Optional
@@ -19,14 +21,22 @@ STATUSES = ("running", "finished", "diverged", "failed")
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write to a temporary file of this process's own, then rename: parallel jobs writing the
+    same shared file (the evaluation cache) never rename each other's temporary away."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
-        f.write(payload)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(payload)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
 
 
 def atomic_torch_save(obj, path: Path) -> None:
