@@ -89,16 +89,14 @@ def forward_errors(cfg: DictConfig, path: str) -> dict:
     weights, batch and noise): the largest absolute error over the largest fp64 magnitude, over
     the critic's outputs and the generated images. Two fp32 paths sum the same terms in other
     orders, so their errors are of the same order; bf16 keeps 8 bits of mantissa."""
-    def trainer(p):
-        return Trainer(with_path(cfg, p), Path(tempfile.mkdtemp(prefix="wgan_bench_")))
+    def outputs(p, double=False):
+        with tempfile.TemporaryDirectory(prefix="wgan_bench_") as run_dir:
+            return forward_outputs(Trainer(with_path(cfg, p), Path(run_dir)), double=double)
 
-    reference = forward_outputs(trainer("plain"), double=True)
+    reference = outputs("plain", double=True)
     scale = max(t.abs().max().item() for t in reference)
-    errors = {}
-    for p in dict.fromkeys(("plain", path)):
-        outputs = forward_outputs(trainer(p))
-        errors[p] = max((o - r).abs().max().item() for o, r in zip(outputs, reference)) / scale
-    return errors
+    return {p: max((o - r).abs().max().item() for o, r in zip(outputs(p), reference)) / scale
+            for p in dict.fromkeys(("plain", path))}
 
 
 def benchmark(overrides: list[str], warmup: int, iters: int, paths: list[str]) -> str:

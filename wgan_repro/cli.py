@@ -84,12 +84,18 @@ def check_writable(argv: list[str]) -> str | None:
     """A one-line error when the results folder cannot be created or written."""
     values = dict(a.split("=", 1) for a in command_line_overrides(argv))
     folder = Path(values.get("hydra.run.dir") or values.get("hydra.sweep.dir") or values.get("out_dir", "results"))
+    reason = unwritable(folder)
+    return f"cannot write the results folder {folder} ({reason}): set out_dir=<a writable folder>" if reason else None
+
+
+def unwritable(folder: Path) -> str | None:
+    """Why `folder` cannot be created or written (the OS's words), or None when it can."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".write_check"):
             pass
     except OSError as err:
-        return f"cannot write the results folder {folder} ({err.strerror or err}): set out_dir=<a writable folder>"
+        return str(err.strerror or err)
     return None
 
 

@@ -10,13 +10,13 @@ import logging
 import shutil
 import signal
 import sys
-import tempfile
 from pathlib import Path
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, open_dict
 
+from wgan_repro.cli import unwritable
 from wgan_repro.config import validate
 from wgan_repro.registry import ConfigError
 from wgan_repro.run_lock import LOCK_FILE, RunFolderLock, RunLocked
@@ -96,13 +96,9 @@ def _run_locked(cfg: DictConfig, run_dir: Path, hydra_cfg, choices: dict, multir
 
 def check_writable_folder(folder: Path, key: str) -> None:
     """ConfigError naming `key` when `folder` cannot be created or written."""
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write_check"):
-            pass
-    except OSError as err:
-        raise ConfigError(f"cannot write {key}={folder} ({err.strerror or err}): "
-                          f"set {key}=<a writable folder>") from None
+    reason = unwritable(folder)
+    if reason:
+        raise ConfigError(f"cannot write {key}={folder} ({reason}): set {key}=<a writable folder>")
 
 
 def parallel_jobs_of(hydra_cfg) -> int:
