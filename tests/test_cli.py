@@ -9,7 +9,7 @@ from PIL import Image
 
 from wgan_repro.metrics.evaluator import IMAGE_COLUMNS
 from wgan_repro.run_files import read_json
-from wgan_repro.train import COLUMNS
+from wgan_repro.run_layout import TRAIN_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[1]
 DEBIAN = Path("/usr/share/datasets/fashion-mnist")
@@ -32,7 +32,7 @@ def test_smoke_sweep_writes_one_folder_per_run(tmp_path, fake_data_root):
     for name in runs:
         run = sweep / name
         metrics = pd.read_csv(run / "metrics.csv")
-        assert list(metrics.columns) == COLUMNS + IMAGE_COLUMNS
+        assert list(metrics.columns) == list(TRAIN_COLUMNS) + IMAGE_COLUMNS
         assert metrics["iter"].tolist() == [1, 2, 3, 4]
         assert metrics.dropna(subset=IMAGE_COLUMNS)["iter"].tolist() == [2, 4]     # eval.every=2 in smoke
         assert read_json(run / "final_eval.json")["protocol"]["real_split"] == "train"

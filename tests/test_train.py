@@ -2,24 +2,29 @@ import pandas as pd
 import pytest
 import torch
 
+from wgan_repro.cli import CONF_DIR
 from wgan_repro.config import validate
-from wgan_repro.losses import get_objective
 from wgan_repro.models import build_critic
+from wgan_repro.objectives import OBJECTIVES, get_objective
 from wgan_repro.run_files import read_json
-from wgan_repro.train import COLUMNS, Trainer, critic_steps_for, train
+from wgan_repro.run_layout import TRAIN_COLUMNS
+from wgan_repro.train import Trainer, critic_steps_for, train
 
 SMOKE = ("experiment=smoke", "device=cpu", "train.threads=1")
 
 
-@pytest.mark.parametrize("model", ["dcgan", "dcgan_nobn", "mlp"])
-@pytest.mark.parametrize("loss", ["wgan", "gan", "nsgan"])
+@pytest.mark.parametrize("model", sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml")))
+@pytest.mark.parametrize("loss", OBJECTIVES.in_order())
 def test_every_model_and_loss_pair_trains_a_few_iterations(compose_cfg, tmp_path, model, loss):
     cfg = validate(compose_cfg(*SMOKE, f"model={model}", f"loss={loss}", "train.iters=3"))
     assert train(cfg, tmp_path) == "finished"
     metrics = pd.read_csv(tmp_path / "metrics.csv")
-    assert list(metrics.columns) == COLUMNS and metrics["iter"].tolist() == [1, 2, 3]
-    assert metrics["critic_steps"].tolist() == ([5, 10, 15] if loss == "wgan" else [1, 2, 3])
-    assert metrics[["loss_critic", "loss_generator", "estimate"]].notna().all().all()
+    logged = list(get_objective(loss).info.logged)
+    assert list(metrics.columns) == list(TRAIN_COLUMNS) + logged and metrics["iter"].tolist() == [1, 2, 3]
+    steps = [critic_steps_for(i, cfg.loss) for i in range(3)]
+    assert metrics["critic_steps"].tolist() == [sum(steps[:i + 1]) for i in range(3)]
+    assert metrics[["loss_critic", "loss_generator", "estimate"] + logged].notna().all().all()
+    assert read_json(tmp_path / "run.json")["objective"]["estimate"] == get_objective(loss).info.estimate
     assert read_json(tmp_path / "status.json")["status"] == "finished"
     assert (tmp_path / "samples" / "final.png").exists() and (tmp_path / "checkpoints" / "last.pt").exists()
 
@@ -62,7 +67,7 @@ def _trained_w_estimate(distance: float, steps: int = 300) -> float:
     for _ in range(steps):
         real = torch.randn(256, 1, generator=g)
         fake = torch.randn(256, 1, generator=g) + distance
-        loss = objective(critic(real), critic(fake)).critic
+        loss = objective.of(critic(real), critic(fake)).critic
         opt.zero_grad()
         loss.backward()
         opt.step()
@@ -71,7 +76,7 @@ def _trained_w_estimate(distance: float, steps: int = 300) -> float:
                 p.clamp_(-0.1, 0.1)
     real, fake = torch.randn(4096, 1, generator=g), torch.randn(4096, 1, generator=g) + distance
     with torch.no_grad():
-        return objective(critic(real), critic(fake)).estimate.item()
+        return objective.of(critic(real), critic(fake)).estimate.item()
 
 
 def test_w_estimate_is_positive_and_grows_with_the_distance_between_two_1d_distributions():
@@ -94,10 +99,11 @@ def test_same_seed_gives_the_same_metrics_on_cpu(compose_cfg, tmp_path):
     assert not _metrics_without_time(tmp_path / "a").equals(_metrics_without_time(tmp_path / "c"))
 
 
-def test_resumed_run_matches_an_uninterrupted_one(compose_cfg, tmp_path):
-    full = validate(compose_cfg(*SMOKE, "train.iters=6", "train.checkpoint_every=2"))
+@pytest.mark.parametrize("loss", ["wgan", "wgan_gp"])     # wgan_gp draws its interpolation weights too
+def test_resumed_run_matches_an_uninterrupted_one(compose_cfg, tmp_path, loss):
+    full = validate(compose_cfg(*SMOKE, f"loss={loss}", "train.iters=6", "train.checkpoint_every=2"))
     train(full, tmp_path / "full")
-    part = validate(compose_cfg(*SMOKE, "train.iters=4", "train.checkpoint_every=2"))
+    part = validate(compose_cfg(*SMOKE, f"loss={loss}", "train.iters=4", "train.checkpoint_every=2"))
     train(part, tmp_path / "resumed")
     assert train(full, tmp_path / "resumed") == "finished"
     pd.testing.assert_frame_equal(_metrics_without_time(tmp_path / "full"), _metrics_without_time(tmp_path / "resumed"))

@@ -16,8 +16,9 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from wgan_repro.run_layout import GROUPS
+
 CONF_DIR = Path(__file__).resolve().parent / "conf"   # shipped inside the package (pip install . works)
-GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
 MAX_NAME = 120
 
 

@@ -14,8 +14,8 @@ from omegaconf import DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from wgan_repro.data import DATASETS
-from wgan_repro.losses import OBJECTIVES
 from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.objectives import OBJECTIVES, SHARED_KEYS, build_objective
 from wgan_repro.registry import ConfigError
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
@@ -42,6 +42,8 @@ class WarmupConfig:
 
 @dataclass
 class LossConfig:
+    """The keys every objective's YAML has; its own options (a penalty weight, a divergence, ...)
+    sit beside them and are checked against the objective function's signature."""
     name: str = "wgan"
     n_critic: int = 5
     clip: Optional[float] = None
@@ -109,7 +111,7 @@ class EvalConfig:
 class RunConfig:
     model: Any = None
     critic: Any = None
-    loss: LossConfig = field(default_factory=LossConfig)
+    loss: Any = None               # LossConfig's keys, then the objective's own options
     data: Any = None
     arch: ArchConfig = field(default_factory=ArchConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -126,6 +128,7 @@ def validate(cfg: DictConfig) -> DictConfig:
     try:
         merged = OmegaConf.merge(OmegaConf.structured(RunConfig), cfg)
         OmegaConf.resolve(merged)
+        merged.loss = _typed_loss(merged.loss)
     except OmegaConfBaseException as err:
         key = getattr(err, "full_key", None) or "config"
         reason = str(err).splitlines()[0]
@@ -137,8 +140,25 @@ def validate(cfg: DictConfig) -> DictConfig:
             raise ConfigError(f"the {section} section is missing: choose one with {section}=<{'|'.join(registry.names())}>")
         context_keys = {"data": ("split", "seed")}.get(section, ("data_shape",))
         registry.options(OmegaConf.to_container(options), context={k: None for k in context_keys}, section=section)
-    OBJECTIVES.get(merged.loss.name)
+    build_objective(OmegaConf.to_container(merged.loss))
     return merged
+
+
+def _typed_loss(loss) -> DictConfig:
+    """The loss section with its shared keys typed by LossConfig (an error names the key) and the
+    objective's own options kept as they are (the registry checks them)."""
+    if not isinstance(loss, DictConfig):
+        raise ConfigError(f"the loss section is missing: choose one with loss=<{'|'.join(OBJECTIVES.names())}>")
+    values = OmegaConf.to_container(loss)
+    try:
+        shared = OmegaConf.merge(OmegaConf.structured(LossConfig), {k: v for k, v in values.items() if k in SHARED_KEYS})
+    except OmegaConfBaseException as err:
+        key = getattr(err, "full_key", None) or ""
+        reason = str(err).splitlines()[0]
+        raise ConfigError(f"bad config value at loss.{key}: {reason}. Fix the override or the YAML file") from None
+    typed = OmegaConf.create(OmegaConf.to_container(shared))
+    typed.merge_with({k: v for k, v in values.items() if k not in SHARED_KEYS})
+    return typed
 
 
 def _check_ranges(cfg: DictConfig) -> None:

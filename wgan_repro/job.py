@@ -19,12 +19,12 @@ from omegaconf import DictConfig, open_dict
 from wgan_repro.cli import unwritable
 from wgan_repro.config import validate
 from wgan_repro.registry import ConfigError
+from wgan_repro.run_layout import GROUPS
 from wgan_repro.run_lock import LOCK_FILE, RunFolderLock, RunLocked
 from wgan_repro.runtime import available_cores, configure_threads, device_for_job
 from wgan_repro.train import Trainer
 
 log = logging.getLogger(__name__)
-GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
 
 
 def build_evaluator(cfg: DictConfig, run_dir: Path):

@@ -21,18 +21,30 @@ class Registry:
     def __init__(self, axis: str):
         self.axis = axis
         self._entries: Dict[str, Callable] = {}
+        self._meta: Dict[str, Any] = {}
 
-    def register(self, name: str) -> Callable[[Callable], Callable]:
+    def register(self, name: str, meta: Any = None) -> Callable[[Callable], Callable]:
+        """Register the decorated constructor as `name`; `meta` is what the rest of the suite
+        needs to know about this option (e.g. an objective's `ObjectiveInfo`)."""
         def decorate(fn: Callable) -> Callable:
             if name in self._entries:
                 raise KeyError(f"{self.axis} {name!r} is registered twice")
             self._entries[name] = fn
+            self._meta[name] = meta
             return fn
 
         return decorate
 
     def names(self) -> list[str]:
         return sorted(self._entries)
+
+    def in_order(self) -> list[str]:
+        """The names in registration order (the order a package lists its modules)."""
+        return list(self._entries)
+
+    def meta(self, name: str) -> Any:
+        self.get(name)
+        return self._meta[name]
 
     def get(self, name: str) -> Callable:
         if name not in self._entries:
@@ -68,7 +80,8 @@ class Registry:
         missing = [p for p in user_params
                    if params[p].default is inspect.Parameter.empty and p not in options]
         if missing:
-            raise ConfigError(f"{section} is missing option(s) {', '.join(missing)} for {self.axis} {name!r}")
+            raise ConfigError(f"{section} is missing option(s) {', '.join(missing)} for {self.axis} {name!r}: "
+                              f"choose it with {self.axis}={name} (its YAML file sets them) or set {section}.<option>")
         return fn, {**options, **context}
 
     def build(self, options: Mapping[str, Any], *, context: Mapping[str, Any] | None = None,

@@ -16,8 +16,7 @@ from typing import Iterable, Optional
 import torch
 
 from wgan_repro.registry import ConfigError
-
-STATUSES = ("running", "finished", "diverged", "failed")
+from wgan_repro.run_layout import CHECKPOINT, IDENTITY_SECTIONS, STATUS_FILE, STATUSES, TRAIN_COLUMNS  # noqa: F401
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
@@ -59,7 +58,7 @@ def read_json(path: Path) -> Optional[dict]:
 def write_status(run_dir: Path, status: str, **fields) -> None:
     """status.json: running, finished, diverged or failed, with the iteration and a message."""
     assert status in STATUSES, status
-    write_json(Path(run_dir) / "status.json", {"status": status, "updated": time.time(), **fields})
+    write_json(Path(run_dir) / STATUS_FILE, {"status": status, "updated": time.time(), **fields})
 
 
 class MetricsWriter:

@@ -22,11 +22,15 @@ from typing import Optional
 import torch
 from omegaconf import DictConfig, OmegaConf
 
+from wgan_repro.critic_update import clip_parameters, critic_update
 from wgan_repro.data import BatchSampler, load_dataset
-from wgan_repro.losses import LossTerms, get_objective
 from wgan_repro.models import build_critic, build_generator
+from wgan_repro.objectives import GENERATOR_PHASE, CriticBatch, LossTerms, build_objective, objective_record
 from wgan_repro.registry import ConfigError
 from wgan_repro.run_files import (
+    CHECKPOINT,
+    IDENTITY_SECTIONS,
+    TRAIN_COLUMNS,
     MetricsWriter,
     atomic_torch_save,
     atomic_write_bytes,
@@ -40,11 +44,6 @@ from wgan_repro.runtime import configure_threads, resolve_device, resolve_precis
 
 log = logging.getLogger(__name__)
 
-COLUMNS = ["iter", "critic_steps", "loss_critic", "loss_generator", "critic_real", "critic_fake",
-           "estimate", "wall_time"]
-CHECKPOINT = "checkpoints/last.pt"
-# Sections whose change makes an existing checkpoint belong to another run.
-IDENTITY_SECTIONS = ("model", "critic", "loss", "data", "arch", "seed")
 
 
 def critic_steps_for(gen_iter: int, loss_cfg) -> int:
@@ -88,7 +87,8 @@ class Trainer:
             torch.backends.cudnn.allow_tf32 = cfg.train.tf32
         self.precision = resolve_precision(cfg.train.precision, self.device)
         self.bf16 = self.precision == "bf16"
-        self.objective = get_objective(cfg.loss.name)
+        self.objective = build_objective(cfg.loss)
+        self.objective_state: dict = {}     # the objective's own tensors (e.g. BEGAN's k_t), checkpointed
         self.clip = cfg.loss.clip
         # Algorithm 1 keeps the critic inside [-c, c] throughout: clip the fresh critic too, or
         # its first update (on DCGAN-initialised weights, BatchNorm gains near 1) takes a
@@ -118,28 +118,21 @@ class Trainer:
         real = self.sampler.next().contiguous(memory_format=self.memory_format)
         with torch.no_grad(), self.autocast():
             fake = self.generator(self.sample_noise(real.shape[0]))
-        with self.autocast():
-            real_out, fake_out = self.critic(real).float(), self.critic(fake).float()
-        terms = self.objective(real_out, fake_out)
-        self.opt_d.zero_grad(set_to_none=True)
-        terms.critic.backward()
-        self.opt_d.step()
-        self.clip_critic()
-        return terms, real_out.detach(), fake_out.detach()
+        return critic_update(self.critic, self.opt_d, self.objective, real, fake, clip=self.clip,
+                             state=self.objective_state, rng=self.noise, autocast=self.autocast)
 
-    @torch.no_grad()
     def clip_critic(self) -> None:
         """Clamp every critic parameter (BatchNorm's too) to [-c, c] when the objective clips."""
-        if self.clip is not None:
-            for p in self.critic.parameters():
-                p.clamp_(-self.clip, self.clip)
+        clip_parameters(self.critic, self.clip)
 
     def generator_step(self, real_out: torch.Tensor) -> LossTerms:
         """One generator update against the current critic (whose weights stay frozen)."""
         self.critic.requires_grad_(False)
         with self.autocast():
-            fake_out = self.critic(self.generator(self.sample_noise(self.cfg.train.batch_size))).float()
-        terms = self.objective(real_out, fake_out)
+            fake = self.generator(self.sample_noise(self.cfg.train.batch_size))
+            fake_out = self.critic(fake).float()
+        terms = self.objective(CriticBatch(real_out, fake_out, GENERATOR_PHASE, fake=fake, critic=self.critic,
+                                           state=self.objective_state, rng=self.noise))
         self.opt_g.zero_grad(set_to_none=True)
         terms.generator.backward()
         self.opt_g.step()
@@ -162,6 +155,7 @@ class Trainer:
             "critic_real": real_out.mean(),
             "critic_fake": fake_out.mean(),
             "estimate": c_terms.estimate,
+            **{k: c_terms.logged[k] for k in self.objective.info.logged},
         }
 
     # ------------------------------------------------------------------ files
@@ -178,6 +172,7 @@ class Trainer:
             "noise_rng": self.noise.get_state(),
             "torch_rng": torch.get_rng_state(),
             "fixed_noise": self.fixed_noise,
+            "objective_state": dict(self.objective_state),
             "identity": identity(self.cfg),
             "threads": self.threads,
         }
@@ -222,6 +217,8 @@ class Trainer:
         self.noise.set_state(state["noise_rng"].to(self.noise.get_state().device))
         torch.set_rng_state(state["torch_rng"])
         self.fixed_noise = state["fixed_noise"].to(self.device)
+        self.objective_state = {k: v.to(self.device) if torch.is_tensor(v) else v
+                                for k, v in (state.get("objective_state") or {}).items()}
         saved_threads = state.get("threads")
         if saved_threads is not None and saved_threads != self.threads and self.device.type == "cpu":
             log.warning("resuming with %d CPU threads where the checkpoint was written with %d: the numerics "
@@ -285,7 +282,7 @@ class Trainer:
                 log.info("run already finished at iteration %d: nothing to do", self.iter)
                 return "finished"
             log.info("resuming from %s at generator iteration %d", checkpoint, self.iter)
-        columns = COLUMNS + (self.evaluator.columns if self.evaluator else [])
+        columns = list(TRAIN_COLUMNS) + list(self.objective.info.logged) + (self.evaluator.columns if self.evaluator else [])
         writer = MetricsWriter(self.run_dir / "metrics.csv", columns, resume_iter=self.iter if resumed else None)
         if cfg.tensorboard:
             from wgan_repro.tensorboard_log import TensorBoardLog
@@ -322,7 +319,7 @@ class Trainer:
                 pending.append(row)
             if pending and (last or stop.received or any(self.iter % n == 0 for n in (
                     cfg.flush_every, cfg.sample_every, cfg.checkpoint_every))):
-                rows, pending = rows_to_host(pending), []
+                rows, pending = rows_to_host(pending, self.objective.info.logged), []
                 diverged = next((r for r in rows if not all(math.isfinite(r[k]) for k in LOSS_KEYS)), None)
                 written = rows[: rows.index(diverged) + 1] if diverged else rows
                 writer.append(written)
@@ -357,10 +354,12 @@ LOSS_KEYS = ("loss_critic", "loss_generator", "estimate")
 TENSOR_KEYS = ("loss_critic", "loss_generator", "critic_real", "critic_fake", "estimate")
 
 
-def rows_to_host(rows: list[dict]) -> list[dict]:
-    """Copy the rows' scalar tensors to Python floats with a single device synchronisation."""
-    values = torch.stack([torch.stack([r[k].float() for k in TENSOR_KEYS]) for r in rows]).cpu().tolist()
-    return [{**r, **dict(zip(TENSOR_KEYS, v))} for r, v in zip(rows, values)]
+def rows_to_host(rows: list[dict], logged=()) -> list[dict]:
+    """Copy the rows' scalar tensors (and the objective's `logged` ones) to Python floats with a
+    single device synchronisation."""
+    keys = TENSOR_KEYS + tuple(logged)
+    values = torch.stack([torch.stack([r[k].float() for k in keys]) for r in rows]).cpu().tolist()
+    return [{**r, **dict(zip(keys, v))} for r, v in zip(rows, values)]
 
 
 class StopSignal:
@@ -421,6 +420,7 @@ def run_metadata(trainer: Trainer) -> dict:
         "precision": trainer.precision,
         "precision_asked": trainer.cfg.train.precision,
         "config": OmegaConf.to_container(trainer.cfg, resolve=True),
+        "objective": objective_record(trainer.objective),
         "slurm": slurm,
         **trainer.metadata,
     }

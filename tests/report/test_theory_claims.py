@@ -249,11 +249,24 @@ def real_summaries() -> dict:
                              "grad_wgan_mean": 1.0, "grad_wgan_std": 0.1})
     final = pd.DataFrame({"noise_std": [1.0, 0.3, 0.1, 0.0], "accuracy": 0.9, "grad_minimax_mean": [1.0, 0.1, 0.01, 0.001],
                           "grad_nonsat_mean": 1.0, "minimax_drop": 2.0})
-    return {"parallel_lines": parallel_lines.summarize(distances, training, 1.0),
+    lines = _preset("parallel_lines")
+    vanishing = _preset("vanishing_gradients")
+    return {"parallel_lines": parallel_lines.summarize(distances, training, 1.0, lines["objectives"]),
             "optimal_critic": optimal_critic.summarize(curves, fakes, -2.0, 2.0, 0.5),
             "critic_surface": critic_surface.summarize(layers, hist, 0.01, 0.03, 4, 10),
-            "vanishing_gradients": vanishing_gradients.summarize(pd.DataFrame(rows), [100, 300, 1000]),
+            "vanishing_gradients": vanishing_gradients.summarize(
+                pd.DataFrame(rows), [100, 300, 1000], vanishing["discriminator"], vanishing["critic"],
+                next(iter(vanishing["critic_probes"]))),
             "instance_noise": instance_noise.summarize(final)}
+
+
+def _preset(name: str) -> dict:
+    """The theory options of conf/experiment/<name>.yaml (the objectives each experiment uses)."""
+    import yaml
+
+    from wgan_repro.cli import CONF_DIR
+
+    return yaml.safe_load((CONF_DIR / "experiment" / f"{name}.yaml").read_text())["theory"]
 
 
 def test_the_fabricated_summaries_have_the_keys_the_experiments_write():

@@ -28,7 +28,7 @@ def frozen(tmp_path_factory, fake_data_root):
 
 def test_saturating_gradient_vanishes_as_the_discriminator_trains(frozen):
     trainer, state = frozen
-    curve = fresh_critic_run(trainer, state, loss="gan", steps=D_ITERS, lr=2e-4, points=6, probe_batches=2, seed=1)
+    curve = fresh_critic_run(trainer, state, loss="gan", probes={"minimax": "gan", "nonsat": "nsgan"}, steps=D_ITERS, lr=2e-4, points=6, probe_batches=2, seed=1)
     assert curve.step.iloc[0] == 1 and curve.step.iloc[-1] == D_ITERS
     assert curve.accuracy.iloc[-1] == 1.0                                   # perfect discriminator
     drop = curve.grad_minimax_mean.iloc[0] / curve.grad_minimax_mean.iloc[-1]

@@ -6,7 +6,7 @@ from wgan_repro.theory.optimal_critic import optimal_critic
 
 
 def test_critic_gradient_is_alive_where_the_discriminator_has_vanished(toy_run):
-    summary = optimal_critic(toy_run, disc_steps=1000, critic_steps=300, n_fake=1024, grid_points=201)
+    summary = optimal_critic(toy_run, discriminator="gan", critic_objective="wgan", disc_steps=1000, critic_steps=300, n_fake=1024, grid_points=201)
     at_fakes = pd.read_csv(toy_run.run_dir / "fake_gradients.csv")
     curves = pd.read_csv(toy_run.run_dir / "curves.csv")
     assert len(at_fakes) == 1024 and len(curves) == 201

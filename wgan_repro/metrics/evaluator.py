@@ -35,13 +35,14 @@ from wgan_repro.metrics.fid import FeatureDistances
 from wgan_repro.metrics.points import mode_coverage, w1_exact
 from wgan_repro.registry import ConfigError
 from wgan_repro.run_files import read_json, write_json
+from wgan_repro.run_layout import IMAGE_METRICS, MIXTURE_METRICS, POINT_METRICS
 from wgan_repro.runtime import resolve_device
 
 log = logging.getLogger(__name__)
 
-IMAGE_COLUMNS = ["fid", "kid", "classifier_score", "classes_covered", "class_kl", "intra_diversity"]
-MIXTURE_COLUMNS = ["w1_exact", "modes_captured", "high_quality_share"]
-POINT_COLUMNS = ["w1_exact"]
+IMAGE_COLUMNS = list(IMAGE_METRICS)
+MIXTURE_COLUMNS = list(MIXTURE_METRICS)
+POINT_COLUMNS = list(POINT_METRICS)
 MIXTURES = ("eight_gaussians", "twentyfive_gaussians")
 
 

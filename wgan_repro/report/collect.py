@@ -15,34 +15,48 @@ import numpy as np
 import pandas as pd
 import yaml
 
-BASE_COLUMNS = ["iter", "critic_steps", "loss_critic", "loss_generator", "critic_real", "critic_fake",
-                "estimate", "wall_time"]
-IMAGE_METRICS = ["fid", "kid", "classifier_score", "classes_covered", "class_kl", "intra_diversity"]
-POINT_METRICS = ["w1_exact", "modes_captured", "high_quality_share"]
-QUALITY_METRICS = IMAGE_METRICS + POINT_METRICS
-AXES = ["model", "critic", "loss", "data", "experiment"]      # config groups named in run.json
+from wgan_repro.run_layout import (
+    AXES,
+    FINAL_EVAL_FILE,
+    IMAGE_METRICS,
+    METRICS_FILE,
+    MIXTURE_METRICS,
+    NON_IDENTITY_OVERRIDES,
+    RUN_FILE,
+    RUN_MARKERS,
+    STATUS_FILE,
+    SURFACE_FILE,
+    TRAIN_COLUMNS,
+)
+from wgan_repro.run_layout import STATUSES as RUN_STATUSES
+
+BASE_COLUMNS = list(TRAIN_COLUMNS)
+POINT_METRICS = list(MIXTURE_METRICS)
+QUALITY_METRICS = list(IMAGE_METRICS) + POINT_METRICS
+# The statuses in the report's order (finished first).
 STATUSES = ["finished", "diverged", "running", "failed"]
-RUN_MARKERS = ("metrics.csv", "status.json", "run.json")
+assert set(STATUSES) == set(RUN_STATUSES)
 REPORT_DIR = "report"
-SURFACE_FILE = "critic_surface.npz"
-# Overrides that change where or how fast a run goes, not what it is.
-IGNORED_OVERRIDES = {"out_dir", "data.root", "device", "train.threads", "train.progress", "train.resume",
-                     "data.download"}
+# Overrides that change where or how fast a run goes, not what it is (data.download: older runs).
+IGNORED_OVERRIDES = set(NON_IDENTITY_OVERRIDES) | {"data.download"}
 # Number of classes or modes when final_eval.json does not say (the data config's name).
 KNOWN_CLASSES = {"fashion_mnist": 10, "mnist": 10, "cifar10": 10}
 KNOWN_MODES = {"eight_gaussians": 8, "twentyfive_gaussians": 25}
 
 
-# Display order of the config choices: the paper's figures (WGAN left, GAN right).
-ORDER = {"model": ["dcgan", "dcgan_nobn", "mlp"], "loss": ["wgan", "nsgan", "gan"],
-         "critic": ["dcgan", "dcgan_nobn", "mlp"]}
+# Display order of the networks: the paper's figures (DCGAN, without BatchNorm, MLP). Objectives
+# are ordered by the `rank` their run.json records (the objectives registry's order: WGAN first).
+ORDER = {"model": ["dcgan", "dcgan_nobn", "mlp"], "critic": ["dcgan", "dcgan_nobn", "mlp"]}
 
 
-def rank(key: str, value: str):
-    """Sort key of a parameter's value: the paper's order, then numbers, then text."""
+def rank(key: str, value: str, objective_rank: Optional[int] = None):
+    """Sort key of a parameter's value: the paper's order (for an objective, the `rank` its runs
+    record), then numbers, then text."""
     order = ORDER.get(key, [])
     if value in order:
         return (0, order.index(value), "")
+    if key == "loss" and isinstance(objective_rank, int):
+        return (0, objective_rank, "")
     try:
         return (1, float(value), "")
     except ValueError:
@@ -52,7 +66,14 @@ def rank(key: str, value: str):
 def run_order(run: "Run"):
     """Runs sorted by generator, objective, the other axes, then seed."""
     keys = ["model", "loss", *sorted(k for k in run.params if k not in ("model", "loss", "seed")), "seed"]
-    return [rank(k, str(run.params.get(k, ""))) for k in keys] + [run.name]
+    return [rank(k, str(run.params.get(k, "")), objective_ranks([run]).get(str(run.params.get("loss"))))
+            for k in keys] + [run.name]
+
+
+def objective_ranks(runs) -> dict:
+    """Objective name -> the display rank its runs' run.json records."""
+    return {str(r.objective["name"]): r.objective["rank"] for r in runs
+            if r.objective.get("name") is not None and isinstance(r.objective.get("rank"), int)}
 
 
 class ReportError(Exception):
@@ -83,6 +104,7 @@ class Run:
     log_tail: list = field(default_factory=list)
     notes: list = field(default_factory=list)  # problems met reading the folder
     config: dict = field(default_factory=dict)  # the resolved config (run.json, else .hydra/config.yaml)
+    objective: dict = field(default_factory=dict)  # run.json's `objective`: estimate name, reference line, ...
 
     @property
     def finished(self) -> bool:
@@ -100,8 +122,18 @@ class Run:
 
     @property
     def estimate_name(self) -> str:
-        return {"wgan": "W-estimate", "gan": "JS estimate", "nsgan": "JS estimate"}.get(
-            str(self.params.get("loss")), "estimate")
+        """The objective's name for its estimate (run.json), e.g. "W-estimate"."""
+        return str(self.objective.get("estimate") or "estimate")
+
+    @property
+    def reference_line(self) -> tuple[Optional[float], str]:
+        """A value worth a line on the estimate's axis and its label (log 2 for the JS estimate)."""
+        return _number(self.objective.get("reference")), str(self.objective.get("reference_label") or "")
+
+    @property
+    def critic_output(self) -> str:
+        """What the critic's raw output is: "value" (a critic) or "logit" (a discriminator)."""
+        return str(self.objective.get("output") or "value")
 
 
 @dataclass
@@ -174,16 +206,16 @@ def _sweep_command(sweep: Path) -> str:
 def read_run(run_dir: Path, sweep: Path) -> Run:
     """A Run from one folder; missing or unreadable files become notes, never exceptions."""
     notes = []
-    status = _read_json(run_dir / "status.json")
-    meta = _read_json(run_dir / "run.json") or {}
+    status = _read_json(run_dir / STATUS_FILE)
+    meta = _read_json(run_dir / RUN_FILE) or {}
     config = meta.get("config") or _read_yaml(run_dir / ".hydra" / "config.yaml") or {}
-    final_eval = flatten_final_eval(_read_json(run_dir / "final_eval.json") or {})
-    metrics = read_metrics(run_dir / "metrics.csv", notes)
+    final_eval = flatten_final_eval(_read_json(run_dir / FINAL_EVAL_FILE) or {})
+    metrics = read_metrics(run_dir / METRICS_FILE, notes)
     log_tail = _tail(run_dir / "run.log", 12)
 
     if status is None:
         state, message = "failed", "no status.json: the run stopped before training began"
-        if (run_dir / "metrics.csv").exists():
+        if (run_dir / METRICS_FILE).exists():
             message = "no readable status.json"
     else:
         state = str(status.get("status", "failed"))
@@ -214,7 +246,25 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
         log_tail=log_tail,
         notes=notes,
         config=config if isinstance(config, dict) else {},
+        objective=meta.get("objective") or _objective_of_older_run(config),
     )
+
+
+def _objective_of_older_run(config) -> dict:
+    """A run.json written before runs recorded their objective's info: the info of the objective
+    of that name in this version (empty when it is not registered any more)."""
+    name = config.get("loss", {}).get("name") if isinstance(config, dict) and isinstance(config.get("loss"), dict) else None
+    if not name:
+        return {}
+    from wgan_repro.objectives import OBJECTIVES, build_objective, objective_record
+    from wgan_repro.registry import ConfigError
+
+    if name not in OBJECTIVES.names():
+        return {}
+    try:
+        return objective_record(build_objective(config["loss"]))
+    except (ConfigError, TypeError, ValueError):
+        return {}
 
 
 def read_metrics(path: Path, notes: list) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from matplotlib.cm import ScalarMappable  # noqa: E402
 from matplotlib.colors import Normalize  # noqa: E402
 from PIL import Image  # noqa: E402
 
-from wgan_repro.report.collect import Run, load_surface  # noqa: E402
+from wgan_repro.report.collect import Run, load_surface, objective_ranks  # noqa: E402
 from wgan_repro.report.collect import rank as _rank
 from wgan_repro.report.stats import spearman  # noqa: E402
 from wgan_repro.report.tables import eval_points, smoothed_estimate  # noqa: E402
@@ -27,7 +27,6 @@ STYLE = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fon
          "axes.spines.top": False}
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 STATUS_COLOR = {"diverged": "firebrick", "failed": "firebrick", "running": "darkorange"}
-LOG2 = math.log(2.0)
 
 
 # --------------------------------------------------------------------------- layout
@@ -41,7 +40,8 @@ class Grid:
         self.row_keys = ["model"] + [k for k in varying if k != "model"]
         rows = {tuple(str(r.params.get(k, "")) for k in self.row_keys) for r in runs}
         self.rows = sorted(rows, key=lambda row: [_rank(k, v) for k, v in zip(self.row_keys, row)])
-        self.cols = sorted({str(r.params.get("loss", "")) for r in runs}, key=lambda v: _rank("loss", v))
+        ranks = objective_ranks(runs)
+        self.cols = sorted({str(r.params.get("loss", "")) for r in runs}, key=lambda v: _rank("loss", v, ranks.get(v)))
         self.cells = {}
         for run in sorted(runs, key=lambda r: _rank("seed", str(r.params.get("seed", "")))):
             row = tuple(str(run.params.get(k, "")) for k in self.row_keys)
@@ -144,9 +144,10 @@ def _draw_curves(ax, runs: list, settings: dict) -> None:
     if not drawn:
         _empty(ax, "nothing logged\n" + "\n".join(notes) + _message(runs), color="firebrick")
         return
-    if str(runs[0].params.get("loss")) in ("gan", "nsgan"):
-        ax.axhline(LOG2, color="0.5", linestyle=":", linewidth=0.8)
-        ax.annotate("log 2", (0.0, LOG2), xycoords=("axes fraction", "data"), fontsize=7, color="0.4",
+    reference, reference_label = runs[0].reference_line
+    if reference is not None:
+        ax.axhline(reference, color="0.5", linestyle=":", linewidth=0.8)
+        ax.annotate(reference_label, (0.0, reference), xycoords=("axes fraction", "data"), fontsize=7, color="0.4",
                     va="bottom")
     ax.set_xlabel("generator iterations")
     ax.set_ylabel(runs[0].estimate_name)
@@ -282,7 +283,7 @@ def plot_critic_surfaces(grid: Grid, path: Path) -> bool:
                     _empty(ax, "no critic_surface.npz" if run is None or run.surface is None else "unreadable critic_surface.npz")
                     continue
                 mesh = ax.contourf(surface["x"], surface["y"], surface["values"], levels=20, cmap="coolwarm")
-                fig.colorbar(mesh, ax=ax, label="critic value f(x)" if col == "wgan" else "discriminator logit")
+                fig.colorbar(mesh, ax=ax, label="discriminator logit" if run.critic_output == "logit" else "critic value f(x)")
                 for key, color, name in (("real", "black", "real"), ("fake", "tab:orange", "generated")):
                     if key in surface and surface[key].ndim == 2 and surface[key].shape[1] == 2:
                         ax.scatter(surface[key][:, 0], surface[key][:, 1], s=1.5, c=color, alpha=0.5, label=name)

@@ -17,7 +17,7 @@ from wgan_repro.report.tables import SUMMARY_NOTE, seed_cells, summary_cells
 VERDICT_CLASS = {REPRODUCED: "ok", NOT_REPRODUCED: "bad", INCONCLUSIVE: "open", NOT_TESTED: "na"}
 FIGURES = [
     ("curves.png", "Estimate and quality over training",
-     "The critic's estimate (W-estimate for wgan, JS estimate log 2 + V/2 for gan and nsgan) against generator "
+     "The critic's estimate (the one its objective names: the W-estimate of WGAN, the JS estimate log 2 + V/2 of the GAN) against generator "
      "iterations: faint raw, solid median-filtered; dashed on the right axis the quality metric (FID, or the exact "
      "W1 on 2-D sets). Rows: generator; columns: objective."),
     ("loss_vs_quality.png", "Estimate against quality",

@@ -16,12 +16,14 @@ from typing import Callable, Iterable, Optional, Sequence
 import numpy as np
 import pandas as pd
 import torch
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from wgan_repro.config import OptimConfig
-from wgan_repro.losses import LossTerms, get_objective
+from wgan_repro.critic_update import clip_parameters, critic_update
+from wgan_repro.objectives import LossTerms, Objective, get_objective, loss_preset
 from wgan_repro.run_files import atomic_write_bytes, write_json
+from wgan_repro.run_layout import SUMMARY_FILE
 from wgan_repro.train import build_optimizer
 
 log = logging.getLogger("wgan_repro.theory")
@@ -63,7 +65,7 @@ class TheoryRun:
         return path
 
     def write_summary(self, summary: dict) -> Path:
-        path = self.run_dir / "summary.json"
+        path = self.run_dir / SUMMARY_FILE
         write_json(path, summary)
         return path
 
@@ -96,6 +98,24 @@ def rmsprop(params, lr: float) -> torch.optim.Optimizer:
     return build_optimizer(OptimConfig(name="rmsprop", lr=lr), params)
 
 
+def paper_optimizer(objective: str, params, lr: float) -> torch.optim.Optimizer:
+    """The optimizer of objective `objective`'s YAML file (conf/loss/<name>.yaml: RMSProp for the
+    clipped critic, DCGAN's Adam for the GAN discriminator, ...) at learning rate `lr`."""
+    settings = OmegaConf.merge(OmegaConf.structured(OptimConfig), loss_preset(objective)["optim"])
+    settings.lr = lr
+    return build_optimizer(settings, params)
+
+
+def objective_clip(objective: str, clip: Optional[float]) -> Optional[float]:
+    """`clip` for an objective whose YAML file clips the critic's weights (WGAN), else None."""
+    return clip if loss_preset(objective).get("clip") is not None else None
+
+
+def is_discriminator(objective: str) -> bool:
+    """Whether the objective's critic outputs a logit (a GAN discriminator, with an accuracy)."""
+    return get_objective(objective).info.output == "logit"
+
+
 def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Module:
     """A freshly initialised (seeded) `mlp` critic of the project on `dim`-D points."""
     from wgan_repro.models import build_critic
@@ -104,24 +124,23 @@ def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Modul
     return build_critic({"name": "mlp", "hidden": hidden, "layers": layers}, (dim,)).to(device)
 
 
-@torch.no_grad()
 def clip_weights(module: nn.Module, clip: float) -> None:
     """Clamp every parameter of `module` to [-clip, clip] (Algorithm 1 of the WGAN paper)."""
-    for p in module.parameters():
-        p.clamp_(-clip, clip)
+    clip_parameters(module, clip)
 
 
 def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Callable[[], torch.Tensor], *,
-                 loss: str, steps: int, optimizer: torch.optim.Optimizer, clip: Optional[float] = None,
+                 loss: "str | Objective", steps: int, optimizer: torch.optim.Optimizer, clip: Optional[float] = None,
                  noise_std: float = 0.0, noise_rng: Optional[torch.Generator] = None,
                  measure: Optional[Callable[[int], None]] = None, measure_at: Iterable[int] = ()) -> LossTerms:
-    """Train `critic` for `steps` updates of objective `loss` on batches from `real()` and `fake()`.
+    """Train `critic` for `steps` updates of objective `loss` (a name or a built objective) on
+    batches from `real()` and `fake()`, each through the training loop's own critic update.
 
     `clip` clamps its weights after every step (WGAN); `noise_std` > 0 adds N(0, noise_std^2)
     to both inputs (instance noise). `measure(step)` is called after the steps listed in
     `measure_at` (0: before the first update). Returns the loss terms of the last step.
     """
-    objective = get_objective(loss)
+    objective = get_objective(loss) if isinstance(loss, str) else loss
     measure_at = set(measure_at)
     if measure and 0 in measure_at:
         measure(0)
@@ -131,12 +150,7 @@ def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Call
         if noise_std > 0:
             x_real = add_noise(x_real, noise_std, noise_rng)
             x_fake = add_noise(x_fake, noise_std, noise_rng)
-        terms = objective(critic(x_real), critic(x_fake))
-        optimizer.zero_grad(set_to_none=True)
-        terms.critic.backward()
-        optimizer.step()
-        if clip is not None:
-            clip_weights(critic, clip)
+        terms, _, _ = critic_update(critic, optimizer, objective, x_real, x_fake, clip=clip, rng=noise_rng)
         if measure and step in measure_at:
             measure(step)
     return terms

@@ -24,11 +24,11 @@ import torch
 from matplotlib import colormaps
 from torch import nn
 
-from wgan_repro.losses import get_objective
 from wgan_repro.models import build_critic
+from wgan_repro.objectives import Objective, build_objective
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
-from wgan_repro.theory.common import TheoryRun, figure, fmt, fresh_mlp, log, rmsprop, train_critic
+from wgan_repro.theory.common import TheoryRun, figure, fmt, fresh_mlp, log, paper_optimizer, train_critic
 from wgan_repro.theory.frozen import generated, train_stages
 
 FLOOR = 1e-30      # a gradient norm of exactly 0 is drawn here on the log axis
@@ -60,8 +60,10 @@ def critic_surface(run: TheoryRun, gen_iters: int = 1000, surface_steps: int = 2
     if run.cfg.data.name not in ("eight_gaussians", "twentyfive_gaussians", "swiss_roll"):
         raise ConfigError(f"critic_surface needs a 2-D data set, got data={run.cfg.data.name}: "
                           "use data=eight_gaussians, twentyfive_gaussians or swiss_roll")
-    if run.cfg.loss.name != "wgan" or run.cfg.loss.clip is None:
-        raise ConfigError("critic_surface draws a clipped critic: use loss=wgan with loss.clip > 0")
+    if run.cfg.loss.clip is None:
+        raise ConfigError(f"critic_surface draws a clipped critic, but loss={run.cfg.loss.name} does not clip: "
+                          "use an objective with loss.clip > 0 (the WGAN's)")
+    objective = build_objective(run.cfg.loss)
     if hist_clip <= 0 or not clips or min(clips) <= 0:
         raise ConfigError(f"theory.hist_clip={hist_clip} and theory.clips={list(clips)} must be > 0")
     trainer, _ = train_stages(run, [gen_iters])
@@ -82,8 +84,8 @@ def critic_surface(run: TheoryRun, gen_iters: int = 1000, surface_steps: int = 2
 
     torch.manual_seed(run.seed + 8)
     surface_critic = build_critic(run.cfg.critic, (2,)).to(device)
-    train_critic(surface_critic, real_batch, fake_batch, loss="wgan", steps=surface_steps,
-                 optimizer=rmsprop(surface_critic.parameters(), critic_lr), clip=run.cfg.loss.clip)
+    train_critic(surface_critic, real_batch, fake_batch, loss=objective, steps=surface_steps,
+                 optimizer=paper_optimizer(objective.name, surface_critic.parameters(), critic_lr), clip=run.cfg.loss.clip)
     if extent is None:
         reach = torch.cat([real.to(device), fake]).abs().flatten().quantile(0.995).item()
         extent = 1.15 * reach
@@ -98,8 +100,8 @@ def critic_surface(run: TheoryRun, gen_iters: int = 1000, surface_steps: int = 2
             for p in critic.parameters():
                 p.uniform_(-clip, clip)
         start = torch.cat([layer.weight.detach().flatten() for layer in linear_layers(critic)]).cpu()
-        train_critic(critic, real_batch, fake_batch, loss="wgan", steps=deep_steps,
-                     optimizer=rmsprop(critic.parameters(), critic_lr), clip=clip)
+        train_critic(critic, real_batch, fake_batch, loss=objective, steps=deep_steps,
+                     optimizer=paper_optimizer(objective.name, critic.parameters(), critic_lr), clip=clip)
         return critic, start
 
     critic, start = clipped_critic(hist_layers, hist_clip)
@@ -108,7 +110,7 @@ def critic_surface(run: TheoryRun, gen_iters: int = 1000, surface_steps: int = 2
     layers = []
     for clip in sorted(clips):
         critic, _ = clipped_critic(deep_layers, clip)
-        norms = layer_gradient_norms(critic, real_batch, fake_batch, grad_batches)
+        norms = layer_gradient_norms(critic, objective, real_batch, fake_batch, grad_batches)
         for i, (layer, norm) in enumerate(zip(linear_layers(critic), norms)):
             layers.append({"clip": clip, "layer": i + 1, "grad_norm": norm,
                            "share_at_bound": share_at_bound(layer.weight.detach(), clip)})
@@ -131,12 +133,12 @@ def critic_values(critic: nn.Module, extent: float, grid: int, device) -> pd.Dat
     return pd.DataFrame({"x": points[:, 0].numpy(), "y": points[:, 1].numpy(), "f": values.numpy()})
 
 
-def layer_gradient_norms(critic: nn.Module, real_batch, fake_batch, batches: int) -> list[float]:
+def layer_gradient_norms(critic: nn.Module, objective: Objective, real_batch, fake_batch, batches: int) -> list[float]:
     """The norm of d(critic loss)/d(weight) of each linear layer, input layer first, averaged over batches."""
     weights = [layer.weight for layer in linear_layers(critic)]
     totals = np.zeros(len(weights))
     for _ in range(batches):
-        terms = get_objective("wgan")(critic(real_batch()), critic(fake_batch()))
+        terms = objective.of(critic(real_batch()), critic(fake_batch()))
         grads = torch.autograd.grad(terms.critic, weights)
         totals += np.array([float(g.norm()) for g in grads])
     return list(totals / batches)

@@ -12,20 +12,25 @@ is never updated.
 from __future__ import annotations
 
 import copy
-from typing import Optional, Sequence
+from typing import Mapping, Optional, Sequence
 
 import pandas as pd
 import torch
 
 from wgan_repro.data import BatchSampler
-from wgan_repro.losses import get_objective
 from wgan_repro.models import build_critic
-from wgan_repro.theory.common import TheoryRun, adam, add_noise, grad_norm, log, log_steps, rmsprop, train_critic
+from wgan_repro.objectives import GENERATOR_PHASE, get_objective
+from wgan_repro.theory.common import (
+    TheoryRun,
+    add_noise,
+    grad_norm,
+    is_discriminator,
+    log,
+    log_steps,
+    paper_optimizer,
+    train_critic,
+)
 from wgan_repro.train import Trainer
-
-# The generator losses measured against each kind of critic: name -> objective whose
-# `generator` term it is.
-PROBED = {"gan": {"minimax": "gan", "nonsat": "nsgan"}, "wgan": {"wgan": "wgan"}}
 
 
 def train_stages(run: TheoryRun, stages: Sequence[int]) -> tuple[Trainer, dict[int, dict]]:
@@ -48,17 +53,18 @@ def generated(trainer: Trainer, z: torch.Tensor) -> torch.Tensor:
     return trainer.generator(z)
 
 
-def fresh_critic_run(trainer: Trainer, generator_state: dict, *, loss: str, steps: int, lr: float,
-                     clip: Optional[float] = None, noise_std: float = 0.0, points: int = 15,
+def fresh_critic_run(trainer: Trainer, generator_state: dict, *, loss: str, probes: Mapping[str, str], steps: int,
+                     lr: float, clip: Optional[float] = None, noise_std: float = 0.0, points: int = 15,
                      probe_batches: int = 4, seed: int = 0) -> pd.DataFrame:
-    """Train a fresh critic of the run's `critic` config for `steps` iterations against the frozen
-    generator `generator_state`: a GAN discriminator (`loss="gan"`, Adam) or a clipped WGAN
-    critic (`loss="wgan"`, RMSProp, `clip`). `noise_std` adds instance noise to both inputs.
+    """Train a fresh critic of the run's `critic` config for `steps` iterations of objective `loss`
+    (its YAML file's optimizer at `lr`, weights clipped at `clip`) against the frozen generator
+    `generator_state`. `noise_std` adds instance noise to both inputs.
 
-    Returns one row per measured iteration: `step`, `accuracy` (GAN only), `estimate`, and for
-    each generator loss (`minimax` E[log(1 - D(G(z)))], `nonsat` E[-log D(G(z))], or `wgan`
-    -E[f(G(z))]) the mean and standard deviation over the probe batches of the norm of its
-    gradient with respect to the generator's parameters (`grad_<loss>_mean`, `grad_<loss>_std`).
+    Returns one row per measured iteration: `step`, `accuracy` (discriminators, whose output is a
+    logit), `estimate`, and for each generator loss of `probes` (label -> the objective whose
+    generator term it is, e.g. `minimax` -> E[log(1 - D(G(z)))]) the mean and standard deviation
+    over the probe batches of the norm of its gradient with respect to the generator's parameters
+    (`grad_<label>_mean`, `grad_<label>_std`).
     """
     device, memory_format = trainer.device, trainer.memory_format
     batch_size, nz = trainer.cfg.train.batch_size, trainer.cfg.arch.nz
@@ -67,14 +73,14 @@ def fresh_critic_run(trainer: Trainer, generator_state: dict, *, loss: str, step
     generator.train()
     torch.manual_seed(seed)
     critic = build_critic(trainer.cfg.critic, trainer.data.shape).to(device).to(memory_format=memory_format)
-    optimizer = adam(critic.parameters(), lr) if loss == "gan" else rmsprop(critic.parameters(), lr)
+    optimizer = paper_optimizer(loss, critic.parameters(), lr)
     sampler = BatchSampler(trainer.data, batch_size, seed=seed)
     rng = torch.Generator(device=device).manual_seed(seed + 1)
     probe = make_probe(trainer, probe_batches, noise_std, seed + 2)
     rows = []
 
     def measure(step: int) -> None:
-        rows.append({"step": step, **probe_generator(generator, critic, probe, loss)})
+        rows.append({"step": step, **probe_generator(generator, critic, probe, probes, is_discriminator(loss))})
 
     train_critic(critic, lambda: sampler.next().contiguous(memory_format=memory_format),
                  lambda: generated(trainer, torch.randn(batch_size, nz, generator=rng, device=device)),
@@ -99,17 +105,18 @@ def make_probe(trainer: Trainer, batches: int, noise_std: float, seed: int) -> l
     return probe
 
 
-def probe_generator(generator: torch.nn.Module, critic: torch.nn.Module, probe: list[tuple], loss: str) -> dict:
+def probe_generator(generator: torch.nn.Module, critic: torch.nn.Module, probe: list[tuple],
+                    probes: Mapping[str, str], accuracy_of_logits: bool) -> dict:
     params = [p for p in generator.parameters() if p.requires_grad]
-    norms = {name: [] for name in PROBED[loss]}
+    norms = {name: [] for name in probes}
     accuracy, estimate = [], []
     for real, z, eps_real, eps_fake in probe:
         real_out, fake_out = critic(real + eps_real), critic(generator(z) + eps_fake)
-        for i, (name, objective) in enumerate(PROBED[loss].items()):
-            terms = get_objective(objective)(real_out, fake_out)
-            norms[name].append(grad_norm(terms.generator, params, retain_graph=i + 1 < len(PROBED[loss])))
+        for i, (name, objective) in enumerate(probes.items()):
+            terms = get_objective(objective).of(real_out, fake_out, GENERATOR_PHASE)
+            norms[name].append(grad_norm(terms.generator, params, retain_graph=i + 1 < len(probes)))
         estimate.append(float(terms.estimate))
-        if loss == "gan":
+        if accuracy_of_logits:
             accuracy.append(0.5 * float((real_out > 0).float().mean() + (fake_out < 0).float().mean()))
     row = {"accuracy": sum(accuracy) / len(accuracy) if accuracy else float("nan"),
            "estimate": sum(estimate) / len(estimate)}

@@ -11,7 +11,7 @@ last measurement at each scale), `figure.png`.
 """
 from __future__ import annotations
 
-from typing import List
+from typing import Dict, List
 
 import pandas as pd
 from matplotlib import colormaps
@@ -25,11 +25,13 @@ FLOOR = 1e-30
 
 
 @THEORY.register("instance_noise")
-def instance_noise(run: TheoryRun, gen_iters: int = 100, noise_stds: List[float] = (1.0, 0.3, 0.1, 0.0),
+def instance_noise(run: TheoryRun, discriminator: str, probes: Dict[str, str], gen_iters: int = 100, noise_stds: List[float] = (1.0, 0.3, 0.1, 0.0),
                    d_iters: int = 300, d_lr: float = 2e-4, points: int = 8, probe_batches: int = 2) -> dict:
     """Freeze the generator after `gen_iters` iterations; for each scale in `noise_stds` train a
-    fresh discriminator (Adam, `d_lr`) for `d_iters` iterations on inputs with instance noise
-    of that standard deviation (images live in [-1, 1])."""
+    fresh discriminator of objective `discriminator` (its YAML file's optimizer at `d_lr`) for
+    `d_iters` iterations on inputs with instance noise of that standard deviation (images live in
+    [-1, 1]), measuring the generator gradients of `probes` (`minimax`: the objective whose generator
+    loss is E[log(1 - D(G(z)))], `nonsat`: E[-log D(G(z))])."""
     stds = sorted({float(s) for s in noise_stds}, reverse=True)
     if not stds or stds[-1] < 0 or gen_iters < 0 or d_iters < 1:
         raise ConfigError(f"theory.noise_stds={list(noise_stds)} must be >= 0, theory.gen_iters >= 0, theory.d_iters >= 1")
@@ -37,7 +39,7 @@ def instance_noise(run: TheoryRun, gen_iters: int = 100, noise_stds: List[float]
     curves = []
     for std in stds:
         log.info("instance noise std %g: fresh discriminator, %d iterations", std, d_iters)
-        curve = fresh_critic_run(trainer, snapshots[gen_iters], loss="gan", steps=d_iters, lr=d_lr, noise_std=std,
+        curve = fresh_critic_run(trainer, snapshots[gen_iters], loss=discriminator, probes=probes, steps=d_iters, lr=d_lr, noise_std=std,
                                  points=points, probe_batches=probe_batches, seed=run.seed + 100)
         curves.append(curve.assign(noise_std=std))
     curves = pd.concat(curves)[["noise_std", "step", "accuracy", "estimate", "grad_minimax_mean", "grad_minimax_std",

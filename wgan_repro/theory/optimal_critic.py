@@ -16,36 +16,40 @@ import math
 import numpy as np
 import pandas as pd
 import torch
-import torch.nn.functional as F
 
+from wgan_repro.objectives import GENERATOR_PHASE, get_objective
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
-from wgan_repro.theory.common import TheoryRun, adam, figure, fmt, fresh_mlp, rmsprop, train_critic
+from wgan_repro.theory.common import TheoryRun, figure, fmt, fresh_mlp, objective_clip, paper_optimizer, train_critic
 
 
 def gaussian_pdf(x: np.ndarray, mean: float, std: float) -> np.ndarray:
     return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
 
 
-def generator_gradients(disc: torch.nn.Module, critic: torch.nn.Module, x: torch.Tensor) -> dict:
-    """At points x (N, 1): D(x), f(x) and the gradient in x of each generator loss,
-    log(1 - D(x)) (minimax GAN) and -f(x) (WGAN)."""
+def generator_gradients(disc: torch.nn.Module, critic: torch.nn.Module, x: torch.Tensor, discriminator: str,
+                        critic_objective: str) -> dict:
+    """At points x (N, 1): D(x), f(x) and the per-point gradient in x of each objective's generator
+    loss: log(1 - D(x)) for the minimax GAN (`grad_gan`), -f(x) for the WGAN (`grad_wgan`)."""
     x = x.detach().clone().requires_grad_(True)
     logits, values = disc(x), critic(x)
-    minimax = -F.softplus(logits)                               # log(1 - sigmoid(l))
-    (g_gan,) = torch.autograd.grad(minimax.sum(), x)
-    (g_wgan,) = torch.autograd.grad((-values).sum(), x)
+    n = x.shape[0]                       # a generator loss is a mean over points: n times it sums them
+    minimax = n * get_objective(discriminator).of(logits.detach(), logits, GENERATOR_PHASE).generator
+    wasserstein = n * get_objective(critic_objective).of(values.detach(), values, GENERATOR_PHASE).generator
+    (g_gan,) = torch.autograd.grad(minimax, x)
+    (g_wgan,) = torch.autograd.grad(wasserstein, x)
     return {"D": torch.sigmoid(logits).detach().numpy(force=True), "f": values.detach().numpy(force=True),
             "grad_gan": g_gan[:, 0].numpy(force=True), "grad_wgan": g_wgan[:, 0].numpy(force=True)}
 
 
 @THEORY.register("optimal_critic")
-def optimal_critic(run: TheoryRun, real_mean: float = -2.0, fake_mean: float = 2.0, std: float = 0.5,
+def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, real_mean: float = -2.0, fake_mean: float = 2.0, std: float = 0.5,
                    batch_size: int = 256, hidden: int = 64, layers: int = 2, disc_steps: int = 2000,
                    disc_lr: float = 1e-3, clip: float = 0.01, critic_steps: int = 1000, critic_lr: float = 5e-3,
                    n_fake: int = 2048, grid_points: int = 601) -> dict:
-    """Train a GAN discriminator (Adam) and a clipped critic (RMSProp), MLPs of `layers` x
-    `hidden`, on the two Gaussians; compare their values and generator gradients."""
+    """Train a discriminator of objective `discriminator` (the minimax GAN) and a critic of
+    `critic_objective` (the WGAN, clipped at `clip`), each with its YAML file's optimizer, MLPs of
+    `layers` x `hidden`, on the two Gaussians; compare their values and generator gradients."""
     if std <= 0 or real_mean == fake_mean:
         raise ConfigError(f"theory.std={std} must be > 0 and theory.real_mean != theory.fake_mean")
     device = run.device
@@ -58,18 +62,21 @@ def optimal_critic(run: TheoryRun, real_mean: float = -2.0, fake_mean: float = 2
         return fake_mean + std * torch.randn(batch_size, 1, generator=rng, device=device)
 
     disc = fresh_mlp(1, hidden, layers, run.seed, device)
-    train_critic(disc, real, fake, loss="gan", steps=disc_steps, optimizer=adam(disc.parameters(), disc_lr))
+    train_critic(disc, real, fake, loss=discriminator, steps=disc_steps,
+                 optimizer=paper_optimizer(discriminator, disc.parameters(), disc_lr))
     critic = fresh_mlp(1, hidden, layers, run.seed, device)
-    train_critic(critic, real, fake, loss="wgan", steps=critic_steps, optimizer=rmsprop(critic.parameters(), critic_lr),
-                 clip=clip)
+    train_critic(critic, real, fake, loss=critic_objective, steps=critic_steps,
+                 optimizer=paper_optimizer(critic_objective, critic.parameters(), critic_lr),
+                 clip=objective_clip(critic_objective, clip))
 
     lo, hi = min(real_mean, fake_mean) - 4 * std - 1, max(real_mean, fake_mean) + 4 * std + 1
     x = np.linspace(lo, hi, grid_points)
     curves = pd.DataFrame({"x": x, "p_real": gaussian_pdf(x, real_mean, std), "p_fake": gaussian_pdf(x, fake_mean, std),
-                           **generator_gradients(disc, critic, torch.tensor(x, dtype=torch.float32, device=device)[:, None])})
+                           **generator_gradients(disc, critic, torch.tensor(x, dtype=torch.float32, device=device)[:, None],
+                                               discriminator, critic_objective)})
     run.write_csv(curves, "curves.csv")
     fakes = fake_mean + std * torch.randn(n_fake, 1, generator=rng, device=device)
-    at_fakes = pd.DataFrame({"x": fakes[:, 0].numpy(force=True), **generator_gradients(disc, critic, fakes)})
+    at_fakes = pd.DataFrame({"x": fakes[:, 0].numpy(force=True), **generator_gradients(disc, critic, fakes, discriminator, critic_objective)})
     run.write_csv(at_fakes, "fake_gradients.csv")
 
     summary = summarize(curves, at_fakes, real_mean, fake_mean, std)

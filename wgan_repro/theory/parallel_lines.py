@@ -14,18 +14,28 @@ iteration, theta, the generator's gradient), `figure.png`.
 from __future__ import annotations
 
 import math
+from typing import List, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 
-from wgan_repro.losses import get_objective
+from wgan_repro.objectives import GENERATOR_PHASE, get_objective
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
-from wgan_repro.theory.common import TheoryRun, adam, fmt, fresh_mlp, pyplot, rank_correlation, rmsprop, train_critic
+from wgan_repro.theory.common import (
+    TheoryRun,
+    fmt,
+    fresh_mlp,
+    is_discriminator,
+    objective_clip,
+    paper_optimizer,
+    pyplot,
+    rank_correlation,
+    train_critic,
+)
 
 LOG2 = math.log(2.0)
-OBJECTIVES = ("wgan", "gan", "nsgan")
 GRAD_FLOOR = 1e-12          # where a gradient of exactly 0 is drawn on a log axis
 
 
@@ -79,38 +89,38 @@ def sample_line(theta, n: int, rng: torch.Generator, device) -> torch.Tensor:
 
 def fit_and_estimate(theta: float, loss: str, *, steps: int, lr: float, clip, hidden: int, layers: int,
                      batch_size: int, eval_samples: int, seed: int, device) -> float:
-    """Train a fresh critic (`wgan`, clipped, RMSProp) or discriminator (`gan`, Adam) on P0 vs
-    P_theta and return its estimate on fresh samples: mean f(real) - mean f(fake), or the JS
-    estimate log 2 + V(D, G)/2."""
+    """Train a fresh critic of objective `loss` (its YAML file's optimizer at `lr`; clipped at
+    `clip` when that file clips) on P0 vs P_theta and return its estimate on fresh samples: for
+    the WGAN mean f(real) - mean f(fake), for the GAN the JS estimate log 2 + V(D, G)/2."""
     net = fresh_mlp(2, hidden, layers, seed, device)
     rng = torch.Generator(device=device).manual_seed(seed + 1)
-    optimizer = rmsprop(net.parameters(), lr) if loss == "wgan" else adam(net.parameters(), lr)
     train_critic(net, lambda: sample_line(0.0, batch_size, rng, device),
                  lambda: sample_line(theta, batch_size, rng, device),
-                 loss=loss, steps=steps, optimizer=optimizer, clip=clip if loss == "wgan" else None)
+                 loss=loss, steps=steps, optimizer=paper_optimizer(loss, net.parameters(), lr),
+                 clip=objective_clip(loss, clip))
     with torch.no_grad():
         real, fake = sample_line(0.0, eval_samples, rng, device), sample_line(theta, eval_samples, rng, device)
-        return float(get_objective(loss)(net(real), net(fake)).estimate)
+        return float(get_objective(loss).of(net(real), net(fake)).estimate)
 
 
 def train_theta(loss: str, *, theta0: float, iters: int, gen_lr: float, n_critic: int, warmup_steps: int,
                 critic_lr: float, disc_lr: float, clip: float, hidden: int, layers: int, batch_size: int,
                 seed: int, device) -> pd.DataFrame:
     """Learn theta (the generator's only parameter) by gradient descent under objective `loss`,
-    with `n_critic` critic steps per generator step (`warmup_steps` before the first)."""
+    with `n_critic` critic steps per generator step (`warmup_steps` before the first); a
+    discriminator (a logit output) learns at `disc_lr`, a critic at `critic_lr`."""
     net = fresh_mlp(2, hidden, layers, seed, device)
     rng = torch.Generator(device=device).manual_seed(seed + 1)
-    wgan = loss == "wgan"
-    optimizer = rmsprop(net.parameters(), critic_lr) if wgan else adam(net.parameters(), disc_lr)
+    optimizer = paper_optimizer(loss, net.parameters(), disc_lr if is_discriminator(loss) else critic_lr)
     objective = get_objective(loss)
     theta = torch.tensor(float(theta0), device=device, requires_grad=True)
     rows = []
     for it in range(1, iters + 1):
         train_critic(net, lambda: sample_line(0.0, batch_size, rng, device),
                      lambda: sample_line(theta.detach(), batch_size, rng, device), loss=loss,
-                     steps=warmup_steps if it == 1 else n_critic, optimizer=optimizer, clip=clip if wgan else None)
+                     steps=warmup_steps if it == 1 else n_critic, optimizer=optimizer, clip=objective_clip(loss, clip))
         real, fake = sample_line(0.0, batch_size, rng, device), sample_line(theta, batch_size, rng, device)
-        (grad,) = torch.autograd.grad(objective(net(real), net(fake)).generator, theta)
+        (grad,) = torch.autograd.grad(objective.of(net(real), net(fake), GENERATOR_PHASE).generator, theta)
         with torch.no_grad():
             theta -= gen_lr * grad
         rows.append({"objective": loss, "iter": it, "theta": theta.item(), "grad": grad.item()})
@@ -118,15 +128,18 @@ def train_theta(loss: str, *, theta0: float, iters: int, gen_lr: float, n_critic
 
 
 @THEORY.register("parallel_lines")
-def parallel_lines(run: TheoryRun, theta_max: float = 1.0, n_thetas: int = 21, batch_size: int = 256,
+def parallel_lines(run: TheoryRun, critic_objective: str, discriminator_objective: str, objectives: List[str],
+                   theta_max: float = 1.0, n_thetas: int = 21, batch_size: int = 256,
                    hidden: int = 64, layers: int = 2, clip: float = 0.01, critic_steps: int = 300,
                    critic_lr: float = 5e-3, disc_steps: int = 500, disc_lr: float = 1e-3,
                    eval_samples: int = 4096, theta0: float = 1.0, gen_iters: int = 300, gen_lr: float = 3.0,
                    n_critic: int = 5, warmup_steps: int = 100) -> dict:
     """Closed-form distances, critic and discriminator estimates over theta, and theta learned
-    under each objective. `critic_*` set the clipped critic (RMSProp), `disc_*` the GAN
-    discriminator (Adam), both MLPs of `layers` x `hidden`; `gen_lr` is the plain gradient
-    step on theta, the same for every objective."""
+    under each objective. `critic_objective` (the WGAN) and `discriminator_objective` (the GAN)
+    give the estimates over theta, each with its YAML file's optimizer: `critic_*` set the critic
+    (clipped at `clip`), `disc_*` the discriminator, both MLPs of `layers` x `hidden`;
+    `objectives` are the generator objectives theta is learned under, with the plain gradient
+    step `gen_lr`, the same for every objective."""
     if n_thetas < 3 or theta_max <= 0 or theta0 == 0:
         raise ConfigError(f"theory.n_thetas={n_thetas} must be >= 3, theory.theta_max={theta_max} > 0 "
                           f"and theory.theta0={theta0} != 0")
@@ -136,9 +149,9 @@ def parallel_lines(run: TheoryRun, theta_max: float = 1.0, n_thetas: int = 21, b
     rows = []
     for theta in thetas:                 # the same fresh networks and data stream at every theta
         theta = float(theta)
-        critic = fit_and_estimate(theta, "wgan", steps=critic_steps, lr=critic_lr, clip=clip,
+        critic = fit_and_estimate(theta, critic_objective, steps=critic_steps, lr=critic_lr, clip=clip,
                                   seed=run.seed, **common)
-        js = fit_and_estimate(theta, "gan", steps=disc_steps, lr=disc_lr, clip=None, seed=run.seed + 7, **common)
+        js = fit_and_estimate(theta, discriminator_objective, steps=disc_steps, lr=disc_lr, clip=None, seed=run.seed + 7, **common)
         numeric = numeric_distances(theta, seed=run.seed)
         rows.append({"theta": theta, **closed_forms(theta), **{f"{k}_numeric": v for k, v in numeric.items()},
                      "closed_form_error": closed_form_error(theta, numeric),
@@ -149,15 +162,15 @@ def parallel_lines(run: TheoryRun, theta_max: float = 1.0, n_thetas: int = 21, b
     training = pd.concat([train_theta(loss, theta0=theta0, iters=gen_iters, gen_lr=gen_lr, n_critic=n_critic,
                                       warmup_steps=warmup_steps, critic_lr=critic_lr, disc_lr=disc_lr, clip=clip,
                                       hidden=hidden, layers=layers, batch_size=batch_size,
-                                      seed=run.seed + 1000, device=device) for loss in OBJECTIVES])
+                                      seed=run.seed + 1000, device=device) for loss in objectives])
     run.write_csv(training, "theta_training.csv")
 
-    summary = summarize(distances, training, theta0)
-    plot(run, distances, training, summary, clip, theta0)
+    summary = summarize(distances, training, theta0, objectives)
+    plot(run, distances, training, summary, clip, theta0, objectives)
     return summary
 
 
-def summarize(distances: pd.DataFrame, training: pd.DataFrame, theta0: float) -> dict:
+def summarize(distances: pd.DataFrame, training: pd.DataFrame, theta0: float, objectives: Sequence[str]) -> dict:
     nonzero = distances[distances.theta != 0]
     abs_theta = distances.theta.abs().to_numpy()
     critic = distances.critic_estimate.to_numpy()
@@ -167,8 +180,8 @@ def summarize(distances: pd.DataFrame, training: pd.DataFrame, theta0: float) ->
     tail = training.groupby("objective").apply(lambda d: d.tail(max(1, len(d) // 10)).theta.abs().mean(),
                                                include_groups=False)
     first_grad = training[training.iter == 1].set_index("objective").grad
-    final = {loss: float(tail[loss]) for loss in OBJECTIVES}
-    moved = [loss for loss in OBJECTIVES if final[loss] < 0.1 * abs(theta0)]
+    final = {loss: float(tail[loss]) for loss in objectives}
+    moved = [loss for loss in objectives if final[loss] < 0.1 * abs(theta0)]
     js_dev = float((nonzero.js_estimate - LOG2).abs().max() / LOG2)
     summary = {
         "closed_forms_max_error": float(distances.closed_form_error.max()),
@@ -180,7 +193,7 @@ def summarize(distances: pd.DataFrame, training: pd.DataFrame, theta0: float) ->
         "js_max_relative_deviation": js_dev,
         "js_estimate_at_zero": float(distances[distances.theta == 0].js_estimate.iloc[0]) if (distances.theta == 0).any() else None,
         "final_abs_theta": final,
-        "first_generator_gradient": {loss: float(first_grad[loss]) for loss in OBJECTIVES},
+        "first_generator_gradient": {loss: float(first_grad[loss]) for loss in objectives},
         "moved_to_zero": moved,
     }
     summary["finding"] = (
@@ -188,14 +201,14 @@ def summarize(distances: pd.DataFrame, training: pd.DataFrame, theta0: float) ->
         f"(about {fmt(slope)}*|theta|, R^2={r2:.3f}) while the discriminator's JS estimate stays in "
         f"[{summary['js_estimate_min']:.4f}, {summary['js_estimate_max']:.4f}] (within {100 * js_dev:.1f}% of log 2) "
         f"for every theta != 0; learning theta from {fmt(theta0)}, the last 10% of iterations average |theta| "
-        + ", ".join(f"{loss} {fmt(final[loss])}" for loss in OBJECTIVES)
+        + ", ".join(f"{loss} {fmt(final[loss])}" for loss in objectives)
         + f": {' and '.join(moved) if moved else 'no objective'} moved theta to 0 (|theta| < 0.1*theta0)"
     )
     return summary
 
 
 def plot(run: TheoryRun, distances: pd.DataFrame, training: pd.DataFrame, summary: dict, clip: float,
-         theta0: float) -> None:
+         theta0: float, objectives: Sequence[str]) -> None:
     plt = pyplot()
     fig = plt.figure(figsize=(12.6, 6.8))
     spec = fig.add_gridspec(2, 6)
@@ -229,12 +242,11 @@ def plot(run: TheoryRun, distances: pd.DataFrame, training: pd.DataFrame, summar
     c.set(xlabel="θ", ylabel="log 2 + V(D, G)/2", ylim=(-0.05, 0.85), title="(c) GAN discriminator")
     c.legend(fontsize=7, loc="center right")
 
-    colors = {"wgan": "tab:blue", "gan": "tab:orange", "nsgan": "tab:green"}
-    labels = {"wgan": "WGAN (clipped critic)", "gan": "GAN, E[log(1−D)]", "nsgan": "GAN, E[−log D]"}
-    for loss in OBJECTIVES:
+    for index, loss in enumerate(objectives):
         part = training[training.objective == loss]
-        d.plot(part.iter, part.theta, color=colors[loss], label=labels[loss])
-        e.plot(part.iter, part.grad.abs().clip(lower=GRAD_FLOOR), color=colors[loss], label=labels[loss], lw=0.8)
+        color, label = f"C{index}", get_objective(loss).info.label or loss
+        d.plot(part.iter, part.theta, color=color, label=label)
+        e.plot(part.iter, part.grad.abs().clip(lower=GRAD_FLOOR), color=color, label=label, lw=0.8)
     d.axhline(0, color="gray", lw=0.8)
     d.set_yscale("symlog", linthresh=abs(theta0))
     d.set(xlabel="generator iteration", ylabel="θ (symlog)", title="(d) θ learned by gradient descent (same step size)")

@@ -1,0 +1,76 @@
+"""Objective registry: one function and one YAML file (conf/loss/<name>.yaml) per objective.
+
+Each function maps a `CriticBatch` (the critic's outputs on a real and a fake batch, plus the
+extras it asks for) to `LossTerms`; its keyword options are the YAML file's keys beyond the
+shared ones (`n_critic`, `clip`, `warmup`, `optim`), checked against its signature like a
+model's. Its `ObjectiveInfo` travels into run.json, so nothing outside this package names an
+objective. Registration order is the report's display order (the papers' WGAN first).
+"""
+from __future__ import annotations
+
+import importlib
+from typing import Any, Mapping
+
+from wgan_repro.objectives.base import (  # noqa: F401  (the package's interface)
+    CRITIC_PHASE,
+    GENERATOR_PHASE,
+    CriticBatch,
+    LossTerms,
+    Objective,
+    ObjectiveInfo,
+)
+from wgan_repro.registry import Registry
+
+OBJECTIVES = Registry("loss")
+# The loss section's keys that every objective shares (typed in config.LossConfig); the others
+# are the objective's own options.
+SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim")
+
+# The modules that register objectives, in the display order of reports (the papers' first).
+MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan")
+for _module in MODULES:
+    importlib.import_module(f"wgan_repro.objectives.{_module}")
+
+
+def objective_options(loss: Mapping[str, Any]) -> dict:
+    """The objective's own options in a loss config section (with its `name`)."""
+    return {k: v for k, v in dict(loss).items() if k not in SHARED_KEYS or k == "name"}
+
+
+def build_objective(loss: Mapping[str, Any]) -> Objective:
+    """The objective named by a loss config section, its options checked against its signature and
+    tried once on a dummy batch (so a bad option value fails here, before any training)."""
+    import torch
+
+    options = objective_options(loss)
+    fn, kwargs = OBJECTIVES.options(options, context={"batch": None}, section="loss")
+    kwargs.pop("batch")
+    info = OBJECTIVES.meta(options["name"])
+    if callable(info):                       # an info that depends on the options (f-GAN's divergence)
+        info = info(**kwargs)
+    objective = Objective(name=options["name"], fn=fn, options=kwargs, info=info)
+    objective.of(torch.zeros(2), torch.zeros(2), GENERATOR_PHASE)
+    return objective
+
+
+def loss_preset(name: str) -> dict:
+    """The packaged conf/loss/<name>.yaml as a dict: the objective's paper settings (options,
+    optimizer, n_critic, clipping), the one place its defaults live."""
+    from pathlib import Path
+
+    import yaml
+
+    OBJECTIVES.get(name)
+    path = Path(__file__).resolve().parent.parent / "conf" / "loss" / f"{name}.yaml"
+    return yaml.safe_load(path.read_text())
+
+
+def get_objective(name: str) -> Objective:
+    """The objective `name` with its YAML defaults (one line listing the valid ones if unknown)."""
+    return build_objective(loss_preset(name))
+
+
+def objective_record(objective: Objective) -> dict:
+    """run.json's `objective`: the name, the options and the info the report reads."""
+    return {"name": objective.name, "options": dict(objective.options),
+            "rank": OBJECTIVES.in_order().index(objective.name), **objective.info.to_json()}
