@@ -16,8 +16,8 @@ RUN = ("experiment=smoke", "train.iters=60", "train.checkpoint_every=7", "train.
        "train.threads=1", "train.flush_every=3")
 
 
-def start(run_dir, data_root):
-    return subprocess.Popen([sys.executable, "run.py", *RUN, f"hydra.run.dir={run_dir}", f"data.root={data_root}"],
+def start(run_dir, data_root, extra=()):
+    return subprocess.Popen([sys.executable, "run.py", *RUN, *extra, f"hydra.run.dir={run_dir}", f"data.root={data_root}"],
                             cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -28,7 +28,7 @@ def logged_rows(run_dir) -> int:
         return 0
 
 
-def assert_same_run(a, b):
+def assert_same_run(a, b, critic_steps=300):
     ma, mb = (pd.read_csv(d / "metrics.csv") for d in (a, b))
     pd.testing.assert_frame_equal(ma.drop(columns="wall_time"), mb.drop(columns="wall_time"))
     assert ma["iter"].tolist() == list(range(1, 61))               # no duplicated or missing row
@@ -42,7 +42,9 @@ def assert_same_run(a, b):
     for part in ("opt_g", "opt_d"):
         for i, state in ca[part]["state"].items():
             assert all(torch.equal(v, cb[part]["state"][i][k]) for k, v in state.items() if torch.is_tensor(v))
-    assert (ca["iter"], ca["critic_steps"]) == (cb["iter"], cb["critic_steps"]) == (60, 300)
+    assert (ca["iter"], ca["critic_steps"]) == (cb["iter"], cb["critic_steps"]) == (60, critic_steps)
+    state_a, state_b = ca.get("objective_state", {}), cb.get("objective_state", {})
+    assert state_a.keys() == state_b.keys() and all(torch.equal(state_a[k], state_b[k]) for k in state_a)
     assert read_json(b / "status.json")["status"] == "finished"
 
 
@@ -54,13 +56,12 @@ def reference(tmp_path_factory, fake_data_root):
     return run_dir
 
 
-def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(reference, tmp_path, fake_data_root):
+def kill_at_random_points(run_dir, data_root, extra=()):
     seed = random.randrange(10**6)
     rng = random.Random(seed)
-    run_dir = tmp_path / "killed"
     killed_at = []
     for target in sorted(rng.sample(range(1, 56), 3)):      # kill once the CSV holds `target` rows
-        proc = start(run_dir, fake_data_root)
+        proc = start(run_dir, data_root, extra)
         deadline = time.time() + 300
         while proc.poll() is None and logged_rows(run_dir) < target and time.time() < deadline:
             time.sleep(0.01)
@@ -70,9 +71,27 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(refe
             killed_at.append(logged_rows(run_dir))
         proc.wait(timeout=600)
     assert len(killed_at) == 3 and max(killed_at) < 60, f"kills at rows {killed_at} (seed {seed})"
-    proc = run_cli(*RUN, f"hydra.run.dir={run_dir}", f"data.root={fake_data_root}")
+    proc = run_cli(*RUN, *extra, f"hydra.run.dir={run_dir}", f"data.root={data_root}")
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert_same_run(reference, run_dir)
+
+
+def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(reference, tmp_path, fake_data_root):
+    kill_at_random_points(tmp_path / "killed", fake_data_root)
+    assert_same_run(reference, tmp_path / "killed")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("loss", ["began", "wgan_gp"])       # k_t in the objective's state; the penalty's draws
+def test_a_stateful_objective_killed_and_resumed_gives_the_uninterrupted_files(tmp_path, fake_data_root, loss):
+    extra = (f"loss={loss}",)
+    proc = start(tmp_path / "reference", fake_data_root, extra)
+    assert proc.wait(timeout=600) == 0
+    kill_at_random_points(tmp_path / "killed", fake_data_root, extra)
+    n_critic = 5 if loss == "wgan_gp" else 1
+    assert_same_run(tmp_path / "reference", tmp_path / "killed", critic_steps=60 * n_critic)
+    if loss == "began":
+        k_t = pd.read_csv(tmp_path / "killed" / "metrics.csv")["k_t"]
+        assert k_t.iloc[0] == 0 and k_t.iloc[-1] > 0          # the equilibrium term moved and was resumed
 
 
 def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(reference, tmp_path, fake_data_root):

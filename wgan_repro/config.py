@@ -140,8 +140,23 @@ def validate(cfg: DictConfig) -> DictConfig:
             raise ConfigError(f"the {section} section is missing: choose one with {section}=<{'|'.join(registry.names())}>")
         context_keys = {"data": ("split", "seed")}.get(section, ("data_shape",))
         registry.options(OmegaConf.to_container(options), context={k: None for k in context_keys}, section=section)
-    build_objective(OmegaConf.to_container(merged.loss))
+    objective = build_objective(OmegaConf.to_container(merged.loss))
+    _check_critic_kind(objective, merged.critic.name)
     return merged
+
+
+def _check_critic_kind(objective, critic: str) -> None:
+    """An energy objective (EBGAN, BEGAN) needs an energy critic (an autoencoder) and the others need another."""
+    energy_critics = [n for n in CRITICS.names() if (CRITICS.meta(n) or {}).get("energy")]
+    is_energy = critic in energy_critics
+    if objective.info.energy_critic and not is_energy:
+        raise ConfigError(f"loss={objective.name} reads the critic's output as an energy: use critic="
+                          f"{' or critic='.join(energy_critics)}")
+    if is_energy and not objective.info.energy_critic:
+        energy_losses = [n for n in OBJECTIVES.in_order() if OBJECTIVES.meta(n) is not None
+                         and not callable(OBJECTIVES.meta(n)) and OBJECTIVES.meta(n).energy_critic]
+        raise ConfigError(f"critic={critic} outputs an energy (a reconstruction error), which loss={objective.name} "
+                          f"does not read as one: use loss={' or loss='.join(energy_losses)}, or another critic")
 
 
 def _typed_loss(loss) -> DictConfig:

@@ -16,6 +16,7 @@ from wgan_repro.objectives.base import (  # noqa: F401  (the package's interface
     GENERATOR_PHASE,
     CriticBatch,
     LossTerms,
+    MissingExtra,
     Objective,
     ObjectiveInfo,
 )
@@ -27,7 +28,7 @@ OBJECTIVES = Registry("loss")
 SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim")
 
 # The modules that register objectives, in the display order of reports (the papers' first).
-MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan")
+MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan", "energy")
 for _module in MODULES:
     importlib.import_module(f"wgan_repro.objectives.{_module}")
 
@@ -49,7 +50,10 @@ def build_objective(loss: Mapping[str, Any]) -> Objective:
     if callable(info):                       # an info that depends on the options (f-GAN's divergence)
         info = info(**kwargs)
     objective = Objective(name=options["name"], fn=fn, options=kwargs, info=info)
-    objective.of(torch.zeros(2), torch.zeros(2), GENERATOR_PHASE)
+    try:
+        objective.of(torch.zeros(2), torch.zeros(2), GENERATOR_PHASE)
+    except MissingExtra:              # options checked; the extras it needs come with real batches
+        pass
     return objective
 
 
@@ -62,7 +66,8 @@ def loss_preset(name: str) -> dict:
 
     OBJECTIVES.get(name)
     path = Path(__file__).resolve().parent.parent / "conf" / "loss" / f"{name}.yaml"
-    return yaml.safe_load(path.read_text())
+    content = yaml.safe_load(path.read_text())
+    return content["loss"] if "name" not in content else content      # a _global_ file nests it under loss:
 
 
 def get_objective(name: str) -> Objective:

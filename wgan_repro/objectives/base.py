@@ -19,6 +19,10 @@ from torch import nn
 CRITIC_PHASE, GENERATOR_PHASE = "critic", "generator"
 
 
+class MissingExtra(RuntimeError):
+    """The objective asked for an extra (inputs, the critic, an embedding) this batch does not carry."""
+
+
 class LossTerms(NamedTuple):
     """`critic`: the loss the critic minimises; `generator`: the loss the generator minimises
     (its graph runs through the fake outputs); `estimate`: the distance the critic's value
@@ -43,6 +47,8 @@ class ObjectiveInfo:
     reference_label: that line's label.
     output: what the critic's raw output is: "value" (a critic f(x)) or "logit" (a discriminator's).
     logged: extra scalars `LossTerms.logged` carries, written as metrics.csv columns.
+    energy_critic: the objective reads the critic's output as an energy (>= 0, low on the data):
+        it needs an energy critic (critic=autoencoder), and other objectives need another.
     """
 
     estimate: str
@@ -52,6 +58,7 @@ class ObjectiveInfo:
     reference_label: str = ""
     output: str = "value"
     logged: tuple = ()
+    energy_critic: bool = False
 
     def to_json(self) -> dict:
         return {**asdict(self), "logged": list(self.logged)}
@@ -84,7 +91,7 @@ class CriticBatch:
         """d critic / d x at x = eps real + (1 - eps) fake, one eps ~ U[0, 1] per sample (WGAN-GP),
         flattened per sample to shape (N, D), with its graph kept so a penalty on it trains the critic."""
         if self.real is None or self.fake is None or self.critic is None:
-            raise RuntimeError("this objective needs the critic and its inputs (CriticBatch.real, .fake, .critic)")
+            raise MissingExtra("this objective needs the critic and its inputs (CriticBatch.real, .fake, .critic)")
         real, fake = self.real.detach().float(), self.fake.detach().float()
         n = real.shape[0]
         eps = torch.rand((n,) + (1,) * (real.dim() - 1), generator=self.rng, device=real.device)
@@ -92,6 +99,12 @@ class CriticBatch:
         out = self.critic(mixed.contiguous(memory_format=_memory_format(self.real))).float()
         (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
         return grad.reshape(n, -1)
+
+    def fake_embeddings(self) -> torch.Tensor:
+        """The critic's embedding of the fake batch, with its graph (an autoencoder critic's `encode`)."""
+        if self.fake is None or self.critic is None or not hasattr(self.critic, "encode"):
+            raise MissingExtra("this objective needs an autoencoder critic's embedding (critic=autoencoder)")
+        return self.critic.encode(self.fake)
 
 
 def _memory_format(x: torch.Tensor):

@@ -21,6 +21,9 @@ from wgan_repro.report.collect import rank as _rank
 from wgan_repro.report.stats import spearman  # noqa: E402
 from wgan_repro.report.tables import eval_points, smoothed_estimate  # noqa: E402
 
+# the colorbar label of a critic surface, by what the critic outputs (run.json's objective.output)
+OUTPUT_LABEL = {"value": "critic value f(x)", "logit": "discriminator logit", "energy": "critic energy D(x)"}
+
 QUALITY_LABEL = {"fid": "FID (lower is better)", "w1_exact": "exact W1 (lower is better)"}
 STYLE = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fontsize": 7.5,
          "xtick.labelsize": 8, "ytick.labelsize": 8, "figure.dpi": 150, "savefig.dpi": 150,
@@ -283,7 +286,7 @@ def plot_critic_surfaces(grid: Grid, path: Path) -> bool:
                     _empty(ax, "no critic_surface.npz" if run is None or run.surface is None else "unreadable critic_surface.npz")
                     continue
                 mesh = ax.contourf(surface["x"], surface["y"], surface["values"], levels=20, cmap="coolwarm")
-                fig.colorbar(mesh, ax=ax, label="discriminator logit" if run.critic_output == "logit" else "critic value f(x)")
+                fig.colorbar(mesh, ax=ax, label=OUTPUT_LABEL.get(run.critic_output, "critic value f(x)"))
                 for key, color, name in (("real", "black", "real"), ("fake", "tab:orange", "generated")):
                     if key in surface and surface[key].ndim == 2 and surface[key].shape[1] == 2:
                         ax.scatter(surface[key][:, 0], surface[key][:, 1], s=1.5, c=color, alpha=0.5, label=name)
