@@ -8,7 +8,7 @@ from wgan_repro.registry import ConfigError
 @pytest.mark.parametrize("loss", ["wgan", "gan", "nsgan"])
 def test_every_pair_composes_with_its_paper_defaults(compose_cfg, model, loss):
     cfg = validate(compose_cfg(f"model={model}", f"loss={loss}"))
-    assert cfg.critic.name == "dcgan" and cfg.critic.batchnorm
+    assert cfg.critic.name == "dcgan" and cfg.critic.norm == "batch"
     if loss == "wgan":
         assert (cfg.loss.optim.name, cfg.loss.optim.lr, cfg.loss.n_critic, cfg.loss.clip) == ("rmsprop", 5e-5, 5, 0.01)
         assert cfg.loss.warmup.enabled and cfg.loss.warmup.critic_steps == 100

@@ -80,16 +80,23 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(refe
     assert_same_run(reference, tmp_path / "killed")
 
 
+STATEFUL = {   # (overrides, critic steps per generator step)
+    "began": (("loss=began",), 1),                                                       # k_t
+    "wgan_gp": (("loss=wgan_gp", "critic.norm=layer"), 5),                               # the penalty's draws
+    "spectral_averaging": (("loss=hinge", "critic.norm=spectral", "loss.historical_averaging=0.1",
+                            "loss.instance_noise.std=0.1"), 1),          # power iterations, running means, noise
+}
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("loss", ["began", "wgan_gp"])       # k_t in the objective's state; the penalty's draws
-def test_a_stateful_objective_killed_and_resumed_gives_the_uninterrupted_files(tmp_path, fake_data_root, loss):
-    extra = (f"loss={loss}",)
+@pytest.mark.parametrize("name", STATEFUL)
+def test_a_stateful_option_killed_and_resumed_gives_the_uninterrupted_files(tmp_path, fake_data_root, name):
+    extra, n_critic = STATEFUL[name]
     proc = start(tmp_path / "reference", fake_data_root, extra)
     assert proc.wait(timeout=600) == 0
     kill_at_random_points(tmp_path / "killed", fake_data_root, extra)
-    n_critic = 5 if loss == "wgan_gp" else 1
     assert_same_run(tmp_path / "reference", tmp_path / "killed", critic_steps=60 * n_critic)
-    if loss == "began":
+    if name == "began":
         k_t = pd.read_csv(tmp_path / "killed" / "metrics.csv")["k_t"]
         assert k_t.iloc[0] == 0 and k_t.iloc[-1] > 0          # the equilibrium term moved and was resumed
 

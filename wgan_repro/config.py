@@ -41,6 +41,14 @@ class WarmupConfig:
 
 
 @dataclass
+class InstanceNoiseConfig:
+    """N(0, std^2) added to every input of the critic (real and fake), its std falling linearly to
+    0 over `anneal_iters` generator iterations (0: constant)."""
+    std: float = 0.0
+    anneal_iters: int = 0
+
+
+@dataclass
 class LossConfig:
     """The keys every objective's YAML has; its own options (a penalty weight, a divergence, ...)
     sit beside them and are checked against the objective function's signature."""
@@ -49,6 +57,8 @@ class LossConfig:
     clip: Optional[float] = None
     warmup: WarmupConfig = field(default_factory=WarmupConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
+    instance_noise: InstanceNoiseConfig = field(default_factory=InstanceNoiseConfig)
+    historical_averaging: float = 0.0
 
 
 @dataclass
@@ -184,6 +194,10 @@ def _check_ranges(cfg: DictConfig) -> None:
          "loss.optim.betas", list(cfg.loss.optim.betas), "must be two numbers in [0, 1)"),
         (cfg.loss.clip is None or cfg.loss.clip > 0, "loss.clip", cfg.loss.clip, "must be > 0 (the paper's 0.01) or null for no clipping"),
         (cfg.loss.n_critic >= 1, "loss.n_critic", cfg.loss.n_critic, "must be >= 1"),
+        (cfg.loss.instance_noise.std >= 0 and cfg.loss.instance_noise.anneal_iters >= 0, "loss.instance_noise",
+         OmegaConf.to_container(cfg.loss.instance_noise), "needs std >= 0 and anneal_iters >= 0"),
+        (cfg.loss.historical_averaging >= 0, "loss.historical_averaging", cfg.loss.historical_averaging,
+         "must be >= 0 (0: off; a weight of the penalty ||theta - its running mean||^2)"),
         (cfg.loss.warmup.critic_steps >= 1 and cfg.loss.warmup.every >= 1 and cfg.loss.warmup.iters >= 0,
          "loss.warmup", OmegaConf.to_container(cfg.loss.warmup), "needs critic_steps >= 1, every >= 1, iters >= 0"),
         (cfg.train.iters >= 1, "train.iters", cfg.train.iters, "must be >= 1"),

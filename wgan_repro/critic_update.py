@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from wgan_repro.objectives import CRITIC_PHASE, CriticBatch, LossTerms, Objective
+from wgan_repro.regularizers import HistoricalAverage, add_instance_noise
 
 
 @torch.no_grad()
@@ -25,17 +26,23 @@ def critic_update(critic: nn.Module, optimizer: torch.optim.Optimizer, objective
                   real: torch.Tensor, fake: torch.Tensor, *, clip: Optional[float] = None,
                   state: Optional[dict] = None, rng: Optional[torch.Generator] = None,
                   autocast: Callable[[], contextlib.AbstractContextManager] = contextlib.nullcontext,
+                  noise_std: float = 0.0, averaging: Optional[HistoricalAverage] = None,
                   ) -> tuple[LossTerms, torch.Tensor, torch.Tensor]:
     """Update `critic` once on `real` and `fake` (already detached from the generator); returns the
     loss terms and the detached outputs on both batches. `state` and `rng` go to the objective
-    (its checkpointed state and random numbers); `autocast` wraps the forward passes."""
+    (its checkpointed state and random numbers); `autocast` wraps the forward passes;
+    `noise_std` > 0 adds instance noise (from `rng`) to both inputs; `averaging` adds its
+    historical-averaging penalty to the critic's loss and updates its mean after the step."""
+    real, fake = add_instance_noise(real, noise_std, rng), add_instance_noise(fake, noise_std, rng)
     with autocast():
         real_out, fake_out = critic(real).float(), critic(fake).float()
     batch = CriticBatch(real_out, fake_out, CRITIC_PHASE, real=real, fake=fake, critic=critic,
                         state=state if state is not None else {}, rng=rng)
     terms = objective(batch)
     optimizer.zero_grad(set_to_none=True)
-    terms.critic.backward()
+    (terms.critic + averaging.penalty() if averaging is not None else terms.critic).backward()
     optimizer.step()
     clip_parameters(critic, clip)
+    if averaging is not None:
+        averaging.update()
     return terms, real_out.detach(), fake_out.detach()

@@ -22,15 +22,20 @@ class Registry:
         self.axis = axis
         self._entries: Dict[str, Callable] = {}
         self._meta: Dict[str, Any] = {}
+        self._compat: Dict[str, dict] = {}
 
-    def register(self, name: str, meta: Any = None) -> Callable[[Callable], Callable]:
+    def register(self, name: str, meta: Any = None, compat: Mapping[str, Any] | None = None
+                 ) -> Callable[[Callable], Callable]:
         """Register the decorated constructor as `name`; `meta` is what the rest of the suite
-        needs to know about this option (e.g. an objective's `ObjectiveInfo`)."""
+        needs to know about this option (e.g. an objective's `ObjectiveInfo`). `compat` keeps
+        checkpoints of earlier versions resumable when options change: `{"added": {option: the
+        value that reproduces runs made before it}, "renamed": {old: (new, {old value: new value})}}`."""
         def decorate(fn: Callable) -> Callable:
             if name in self._entries:
                 raise KeyError(f"{self.axis} {name!r} is registered twice")
             self._entries[name] = fn
             self._meta[name] = meta
+            self._compat[name] = dict(compat or {})
             return fn
 
         return decorate
@@ -45,6 +50,10 @@ class Registry:
     def meta(self, name: str) -> Any:
         self.get(name)
         return self._meta[name]
+
+    def compat(self, name: str) -> dict:
+        """The option changes of `name` since earlier versions (see `register`); {} when unknown."""
+        return self._compat.get(name, {})
 
     def get(self, name: str) -> Callable:
         if name not in self._entries:

@@ -27,9 +27,9 @@ from wgan_repro.data import BatchSampler, load_dataset
 from wgan_repro.models import build_critic, build_generator
 from wgan_repro.objectives import GENERATOR_PHASE, CriticBatch, LossTerms, build_objective, objective_record
 from wgan_repro.registry import ConfigError
+from wgan_repro.regularizers import HistoricalAverage, add_instance_noise, instance_noise_std
 from wgan_repro.run_files import (
     CHECKPOINT,
-    IDENTITY_SECTIONS,
     TRAIN_COLUMNS,
     MetricsWriter,
     atomic_torch_save,
@@ -40,6 +40,7 @@ from wgan_repro.run_files import (
     write_json,
     write_status,
 )
+from wgan_repro.run_identity import differing, identity
 from wgan_repro.runtime import configure_threads, resolve_device, resolve_precision, seed_everything
 
 log = logging.getLogger(__name__)
@@ -96,6 +97,9 @@ class Trainer:
         self.clip_critic()
         self.opt_g = build_optimizer(cfg.loss.optim, self.generator.parameters())
         self.opt_d = build_optimizer(cfg.loss.optim, self.critic.parameters())
+        weight = cfg.loss.historical_averaging
+        self.averages = ({"generator": HistoricalAverage(self.generator.parameters(), weight),
+                          "critic": HistoricalAverage(self.critic.parameters(), weight)} if weight > 0 else {})
         self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         n_fixed = cfg.train.grid_size if self.data.is_image else 1000
         self.fixed_noise = self.sample_noise(n_fixed)
@@ -119,7 +123,13 @@ class Trainer:
         with torch.no_grad(), self.autocast():
             fake = self.generator(self.sample_noise(real.shape[0]))
         return critic_update(self.critic, self.opt_d, self.objective, real, fake, clip=self.clip,
-                             state=self.objective_state, rng=self.noise, autocast=self.autocast)
+                             state=self.objective_state, rng=self.noise, autocast=self.autocast,
+                             noise_std=self.noise_std(), averaging=self.averages.get("critic"))
+
+    def noise_std(self) -> float:
+        """The instance noise's std at the current generator iteration (0: off)."""
+        noise = self.cfg.loss.instance_noise
+        return instance_noise_std(noise.std, noise.anneal_iters, self.iter)
 
     def clip_critic(self) -> None:
         """Clamp every critic parameter (BatchNorm's too) to [-c, c] when the objective clips."""
@@ -129,13 +139,17 @@ class Trainer:
         """One generator update against the current critic (whose weights stay frozen)."""
         self.critic.requires_grad_(False)
         with self.autocast():
-            fake = self.generator(self.sample_noise(self.cfg.train.batch_size))
+            fake = add_instance_noise(self.generator(self.sample_noise(self.cfg.train.batch_size)), self.noise_std(),
+                                      self.noise)
             fake_out = self.critic(fake).float()
         terms = self.objective(CriticBatch(real_out, fake_out, GENERATOR_PHASE, fake=fake, critic=self.critic,
                                            state=self.objective_state, rng=self.noise))
         self.opt_g.zero_grad(set_to_none=True)
-        terms.generator.backward()
+        average = self.averages.get("generator")
+        (terms.generator + average.penalty() if average is not None else terms.generator).backward()
         self.opt_g.step()
+        if average is not None:
+            average.update()
         self.critic.requires_grad_(True)
         return terms
 
@@ -173,6 +187,7 @@ class Trainer:
             "torch_rng": torch.get_rng_state(),
             "fixed_noise": self.fixed_noise,
             "objective_state": dict(self.objective_state),
+            "historical_averages": {k: v.state_dict() for k, v in self.averages.items()},
             "identity": identity(self.cfg),
             "threads": self.threads,
         }
@@ -196,9 +211,8 @@ class Trainer:
             raise ConfigError(f"cannot resume from {path} ({type(err).__name__}: {err}): "
                               "delete it to start the run afresh") from None
         try:
-            saved, current = state.get("identity") or {}, identity(self.cfg)
-            if saved != current:
-                differ = sorted(k for k in set(saved) | set(current) if saved.get(k) != current.get(k))
+            differ = differing(state.get("identity") or {}, identity(self.cfg))
+            if differ:
                 raise ConfigError(
                     f"checkpoint {path} belongs to another config (different {', '.join(differ)}): "
                     "run in a new folder or delete the checkpoint"
@@ -219,6 +233,8 @@ class Trainer:
         self.fixed_noise = state["fixed_noise"].to(self.device)
         self.objective_state = {k: v.to(self.device) if torch.is_tensor(v) else v
                                 for k, v in (state.get("objective_state") or {}).items()}
+        for name, average in self.averages.items():
+            average.load_state_dict(state["historical_averages"][name])
         saved_threads = state.get("threads")
         if saved_threads is not None and saved_threads != self.threads and self.device.type == "cpu":
             log.warning("resuming with %d CPU threads where the checkpoint was written with %d: the numerics "
@@ -388,12 +404,6 @@ class StopSignal:
 def _last_line(err: Exception) -> str:
     lines = [line.strip() for line in str(err).splitlines() if line.strip()]
     return lines[-1][:160] if lines else type(err).__name__
-
-
-def identity(cfg: DictConfig) -> dict:
-    """The config sections that define a run (not how long or where it runs)."""
-    return {k: OmegaConf.to_container(cfg[k], resolve=True) if isinstance(cfg[k], DictConfig) else cfg[k]
-            for k in IDENTITY_SECTIONS}
 
 
 def run_metadata(trainer: Trainer) -> dict:

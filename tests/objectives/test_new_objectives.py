@@ -56,7 +56,7 @@ def _fit(objective, real_fn, fake_fn, steps, lr=1e-2, seed=0, measure_at=(), eva
     """A fresh 2 x 64 MLP critic trained `steps` Adam steps; `evaluate(critic)` after the steps in
     `measure_at` (0: before the first)."""
     torch.manual_seed(seed)
-    critic = build_critic({"name": "mlp", "hidden": 64, "layers": 2}, (1,))
+    critic = build_critic({"name": "mlp", "hidden": 64, "layers": 2, "norm": "none"}, (1,))
     opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.999))
     curve = [evaluate(critic)] if 0 in measure_at else []
     for step in range(1, steps + 1):

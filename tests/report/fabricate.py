@@ -256,10 +256,10 @@ def optimizer_sweep(sweep: Path, *, rmsprop_fid: Optional[Sequence[float]] = Non
     n, k = 100, 10
     runs = {}
 
-    def run(key, seed, periodic, final_fid, overrides=(), optim=RMSPROP, critic="dcgan", **kw):
+    def run(key, seed, periodic, final_fid, overrides=(), optim=RMSPROP, critic="dcgan", model="dcgan", **kw):
         fid = [*periodic, final_fid]
         runs[(key, seed)] = write_run(
-            sweep, model="dcgan", critic=critic, loss="wgan", seed=seed, estimate=falling(2.0, 0.5, n, 0.02, seed),
+            sweep, model=model, critic=critic, loss="wgan", seed=seed, estimate=falling(2.0, 0.5, n, 0.02, seed),
             quality=image_quality(fid), final_eval=final_image_eval(final_fid), extra_overrides=overrides,
             optim=optim, **kw)
 
@@ -277,6 +277,6 @@ def optimizer_sweep(sweep: Path, *, rmsprop_fid: Optional[Sequence[float]] = Non
                 estimate=[*falling(2.0, 1.0, 41), float("nan")], quality=image_quality([200, 150, 90, 80]),
                 extra_overrides=["loss.optim.lr=0.0005"], optim=fast,
                 message="non-finite loss at generator iteration 42")
-        run("mlp_critic", seed, [300.0 + seed] * (k - 1), 301.0 + seed, ["critic=mlp", "loss.optim.lr=5e-4"], fast,
-            critic="mlp")
+        run("mlp_critic", seed, [300.0 + seed] * (k - 1), 301.0 + seed, ["model=mlp", "critic=mlp", "loss.optim.lr=5e-4"],
+            fast, critic="mlp", model="mlp")       # the paper's Fig. 3 (lower half): MLPs for both networks
     return runs

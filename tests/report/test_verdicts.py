@@ -197,14 +197,14 @@ def test_optimizer_claims_select_runs_by_their_overrides_and_config(tmp_path):
     momentum = results["wgan_momentum_unstable"]
     assert momentum.verdict == REPRODUCED and momentum.flag == ""
     assert [c.numbers for c in momentum.conditions] == [
-        "critic=dcgan: "
+        "model=dcgan, critic=dcgan: "
         "3 of 3 seeds pass (seed 0: 0, seed 1: 0, seed 2: 0)",
-        "critic=dcgan: 0.15 ± 0 (mean of 3 seeds)",
-        "critic=dcgan: 0.113 ± 0.0177 (mean of 2 seeds; +1 diverged)"]
+        "model=dcgan, critic=dcgan: 0.15 ± 0 (mean of 3 seeds)",
+        "model=dcgan, critic=dcgan: 0.113 ± 0.0177 (mean of 2 seeds; +1 diverged)"]
     # the MLP critic at 5e-4 (spelled `loss.optim.lr=5e-4`) stays near noise: fid_rel (299..301) / 400
     mlp = results["mlp_critic_high_lr_fails"]
     assert mlp.verdict == REPRODUCED
-    assert mlp.conditions[0].numbers == "critic=mlp: 0.75 ± 0.0025 (mean of 3 seeds)"
+    assert mlp.conditions[0].numbers == "model=mlp, critic=mlp: 0.75 ± 0.0025 (mean of 3 seeds)"
 
 
 def test_a_rmsprop_run_that_loses_quality_fails_the_stability_claim(tmp_path):

@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.models.norms import apply_spectral_norm, check_norm, feature_norm
 from wgan_repro.registry import ConfigError
 
 
@@ -72,20 +73,23 @@ class DCGANGenerator(nn.Module):
 class DCGANCritic(nn.Module):
     """Maps images (N, C, S, S) to one unbounded score each, shape (N,)."""
 
-    def __init__(self, data_shape: tuple, ndf: int, batchnorm: bool = True):
+    def __init__(self, data_shape: tuple, ndf: int, norm: str = "batch"):
         super().__init__()
         channels, size = _check_image_shape(data_shape, "critic=dcgan")
-        bias = not batchnorm
+        check_norm(norm, "critic=dcgan")
+        bias = norm != "batch"           # the DCGAN critic drops the biases that BatchNorm makes redundant
         layers: list[nn.Module] = [nn.Conv2d(channels, ndf, 4, 2, 1, bias=bias), nn.LeakyReLU(0.2, True)]
         width, side = ndf, size // 2
         while side > 4:
             layers.append(nn.Conv2d(width, width * 2, 4, 2, 1, bias=bias))
-            layers += [nn.BatchNorm2d(width * 2)] if batchnorm else []
+            layers += feature_norm(norm, width * 2, image=True)
             layers.append(nn.LeakyReLU(0.2, True))
             width, side = width * 2, side // 2
         layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=bias))
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
+        if norm == "spectral":
+            apply_spectral_norm(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x).view(-1)
@@ -98,7 +102,13 @@ def dcgan_generator(data_shape: tuple, nz: int = 100, ngf: int = 64, batchnorm: 
     return DCGANGenerator(data_shape, nz, ngf, batchnorm, constant_filters)
 
 
-@CRITICS.register("dcgan")
-def dcgan_critic(data_shape: tuple, ndf: int = 64, batchnorm: bool = True) -> DCGANCritic:
-    """DCGAN discriminator used as critic (no sigmoid); `batchnorm=False` drops its BN layers."""
-    return DCGANCritic(data_shape, ndf, batchnorm)
+@CRITICS.register("dcgan", compat={"renamed": {"batchnorm": ("norm", {True: "batch", False: "none"})}})
+def dcgan_critic(data_shape: tuple, ndf: int, norm: str) -> DCGANCritic:
+    """DCGAN discriminator used as critic (no sigmoid; conf/critic/dcgan.yaml, dcgan_nobn.yaml).
+
+    ndf: filters of the first layer, doubled at every stride-2 layer (the paper's 64).
+    norm: the normalization after each hidden convolution but the first: batch (DCGAN's), none
+        (the critic without BatchNorm), layer (per-sample LayerNorm, for WGAN-GP) or spectral
+        (SN-GAN: every convolution spectrally normalized, no BatchNorm).
+    """
+    return DCGANCritic(data_shape, ndf, norm)

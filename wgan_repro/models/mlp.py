@@ -9,16 +9,17 @@ import torch
 from torch import nn
 
 from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.models.norms import apply_spectral_norm, check_norm, feature_norm
 from wgan_repro.registry import ConfigError
 
 
-def _mlp(n_in: int, n_out: int, hidden: int, layers: int) -> nn.Sequential:
+def _mlp(n_in: int, n_out: int, hidden: int, layers: int, norm: str = "none") -> nn.Sequential:
     if hidden < 1 or layers < 1:
         raise ConfigError(f"an MLP needs hidden >= 1 and layers >= 1, got hidden={hidden}, layers={layers}")
     widths = [n_in] + [hidden] * layers
     modules: list[nn.Module] = []
     for a, b in zip(widths[:-1], widths[1:]):
-        modules += [nn.Linear(a, b), nn.ReLU(True)]
+        modules += [nn.Linear(a, b), *feature_norm(norm, b, image=False), nn.ReLU(True)]
     modules.append(nn.Linear(widths[-1], n_out))
     return nn.Sequential(*modules)
 
@@ -40,9 +41,12 @@ class MLPGenerator(nn.Module):
 class MLPCritic(nn.Module):
     """Maps samples of `data_shape` to one unbounded score each, shape (N,)."""
 
-    def __init__(self, data_shape: tuple, hidden: int, layers: int):
+    def __init__(self, data_shape: tuple, hidden: int, layers: int, norm: str = "none"):
         super().__init__()
-        self.net = _mlp(math.prod(data_shape), 1, hidden, layers)
+        check_norm(norm, "critic=mlp")
+        self.net = _mlp(math.prod(data_shape), 1, hidden, layers, norm)
+        if norm == "spectral":
+            apply_spectral_norm(self)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.net(x.reshape(x.shape[0], -1)).view(-1)
@@ -53,6 +57,13 @@ def mlp_generator(data_shape: tuple, nz: int = 100, hidden: int = 512, layers: i
     return MLPGenerator(data_shape, nz, hidden, layers)
 
 
-@CRITICS.register("mlp")
-def mlp_critic(data_shape: tuple, hidden: int = 512, layers: int = 4) -> MLPCritic:
-    return MLPCritic(data_shape, hidden, layers)
+@CRITICS.register("mlp", compat={"added": {"norm": "none"}})
+def mlp_critic(data_shape: tuple, hidden: int, layers: int, norm: str) -> MLPCritic:
+    """MLP critic of ReLU layers (conf/critic/mlp.yaml: the WGAN paper's 4 x 512).
+
+    hidden: units per hidden layer.
+    layers: hidden layers.
+    norm: after each hidden layer: none (the paper's), batch, layer, or spectral (every linear layer
+        spectrally normalized).
+    """
+    return MLPCritic(data_shape, hidden, layers, norm)

@@ -25,7 +25,9 @@ from wgan_repro.registry import Registry
 OBJECTIVES = Registry("loss")
 # The loss section's keys that every objective shares (typed in config.LossConfig); the others
 # are the objective's own options.
-SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim")
+SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim", "instance_noise", "historical_averaging")
+# Shared keys added since runs were first made, with the values that reproduce those runs.
+SHARED_ADDED = {"instance_noise": {"std": 0.0, "anneal_iters": 0}, "historical_averaging": 0.0}
 
 # The modules that register objectives, in the display order of reports (the papers' first).
 MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan", "energy")

@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from wgan_repro.objectives import OBJECTIVES
 from wgan_repro.objectives.base import CriticBatch, LossTerms, ObjectiveInfo
+from wgan_repro.registry import ConfigError
 
 LOG2 = math.log(2.0)
 
@@ -23,23 +24,40 @@ def _info(label: str) -> ObjectiveInfo:
                          output="logit")
 
 
-def discriminator_terms(batch: CriticBatch):
-    """Binary cross-entropy of D on real (label 1) and fake (label 0) logits (= -V(D, G)), and the JS estimate."""
-    critic = F.softplus(-batch.real_out).mean() + F.softplus(batch.fake_out).mean()
-    return critic, LOG2 - critic.detach() / 2
+def discriminator_terms(batch: CriticBatch, label_smoothing: float = 1.0):
+    """Binary cross-entropy of D on real (target `label_smoothing`, 1 without smoothing) and fake
+    (target 0) logits, and the JS estimate log 2 + V(D, G) / 2 from the unsmoothed V."""
+    value = -(F.softplus(-batch.real_out).mean() + F.softplus(batch.fake_out).mean())     # V(D, G)
+    critic = -value
+    if label_smoothing != 1.0:              # one-sided: only the real targets move (Salimans et al. 2016)
+        critic = (label_smoothing * F.softplus(-batch.real_out) + (1 - label_smoothing) * F.softplus(batch.real_out)
+                  ).mean() + F.softplus(batch.fake_out).mean()
+    return critic, LOG2 + value.detach() / 2
 
 
-@OBJECTIVES.register("nsgan", _info("GAN, E[−log D]"))
-def non_saturating(batch: CriticBatch) -> LossTerms:
+def _check_smoothing(label_smoothing: float) -> None:
+    if not 0 < label_smoothing <= 1:
+        raise ConfigError(f"loss.label_smoothing={label_smoothing} must be in (0, 1] (1: no smoothing; Salimans et al.: 0.9)")
+
+
+@OBJECTIVES.register("nsgan", _info("GAN, E[−log D]"), compat={"added": {"label_smoothing": 1.0}})
+def non_saturating(batch: CriticBatch, label_smoothing: float) -> LossTerms:
     """The -log D GAN (conf/loss/nsgan.yaml: DCGAN's Adam 2e-4, beta1 0.5, one discriminator step).
-    No options of its own."""
-    critic, estimate = discriminator_terms(batch)
+
+    label_smoothing: the real samples' target alpha (one-sided label smoothing of Salimans et al.
+        2016, who use 0.9; fakes keep 0): the optimal discriminator becomes alpha p / (p + q). 1: none.
+    """
+    _check_smoothing(label_smoothing)
+    critic, estimate = discriminator_terms(batch, label_smoothing)
     return LossTerms(critic=critic, generator=F.softplus(-batch.fake_out).mean(), estimate=estimate)
 
 
-@OBJECTIVES.register("gan", _info("GAN, E[log(1−D)]"))
-def minimax(batch: CriticBatch) -> LossTerms:
+@OBJECTIVES.register("gan", _info("GAN, E[log(1−D)]"), compat={"added": {"label_smoothing": 1.0}})
+def minimax(batch: CriticBatch, label_smoothing: float) -> LossTerms:
     """The minimax GAN (conf/loss/gan.yaml: DCGAN's Adam 2e-4, beta1 0.5, one discriminator step).
-    No options of its own."""
-    critic, estimate = discriminator_terms(batch)
+
+    label_smoothing: the real samples' target alpha (one-sided label smoothing; 1: none).
+    """
+    _check_smoothing(label_smoothing)
+    critic, estimate = discriminator_terms(batch, label_smoothing)
     return LossTerms(critic=critic, generator=-F.softplus(batch.fake_out).mean(), estimate=estimate)

@@ -256,15 +256,18 @@ def _objective_of_older_run(config) -> dict:
     name = config.get("loss", {}).get("name") if isinstance(config, dict) and isinstance(config.get("loss"), dict) else None
     if not name:
         return {}
-    from wgan_repro.objectives import OBJECTIVES, build_objective, objective_record
+    from wgan_repro.objectives import OBJECTIVES, build_objective, loss_preset, objective_record
     from wgan_repro.registry import ConfigError
 
     if name not in OBJECTIVES.names():
         return {}
-    try:
-        return objective_record(build_objective(config["loss"]))
-    except (ConfigError, TypeError, ValueError):
-        return {}
+    # options added since: the values that reproduce the older runs, else this version's defaults
+    for fill in (OBJECTIVES.compat(name).get("added", {}), loss_preset(name)):
+        try:
+            return objective_record(build_objective({**fill, **config["loss"]}))
+        except (ConfigError, TypeError, ValueError):
+            continue
+    return {}
 
 
 def read_metrics(path: Path, notes: list) -> pd.DataFrame:

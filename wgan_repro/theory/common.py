@@ -22,6 +22,7 @@ from torch import nn
 from wgan_repro.config import OptimConfig
 from wgan_repro.critic_update import clip_parameters, critic_update
 from wgan_repro.objectives import LossTerms, Objective, get_objective, loss_preset
+from wgan_repro.regularizers import add_instance_noise
 from wgan_repro.run_files import atomic_write_bytes, write_json
 from wgan_repro.run_layout import SUMMARY_FILE
 from wgan_repro.train import build_optimizer
@@ -121,7 +122,7 @@ def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Modul
     from wgan_repro.models import build_critic
 
     torch.manual_seed(seed)
-    return build_critic({"name": "mlp", "hidden": hidden, "layers": layers}, (dim,)).to(device)
+    return build_critic({"name": "mlp", "hidden": hidden, "layers": layers, "norm": "none"}, (dim,)).to(device)
 
 
 def clip_weights(module: nn.Module, clip: float) -> None:
@@ -146,18 +147,16 @@ def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Call
         measure(0)
     terms = None
     for step in range(1, steps + 1):
-        x_real, x_fake = real(), fake()
-        if noise_std > 0:
-            x_real = add_noise(x_real, noise_std, noise_rng)
-            x_fake = add_noise(x_fake, noise_std, noise_rng)
-        terms, _, _ = critic_update(critic, optimizer, objective, x_real, x_fake, clip=clip, rng=noise_rng)
+        terms, _, _ = critic_update(critic, optimizer, objective, real(), fake(), clip=clip, rng=noise_rng,
+                                    noise_std=noise_std)
         if measure and step in measure_at:
             measure(step)
     return terms
 
 
 def add_noise(x: torch.Tensor, std: float, rng: Optional[torch.Generator]) -> torch.Tensor:
-    return x + std * torch.randn(x.shape, generator=rng, device=x.device, dtype=x.dtype)
+    """Instance noise N(0, std^2) on `x` (the training loop's own)."""
+    return add_instance_noise(x, std, rng)
 
 
 def grad_norm(loss: torch.Tensor, params: Sequence[torch.Tensor], retain_graph: bool = False) -> float:

@@ -1,0 +1,35 @@
+"""Critic normalizations (`critic.norm`): batch (BatchNorm, the DCGAN critic's), none, layer
+(LayerNorm over each sample's features: WGAN-GP's choice, since its penalty is per sample) and
+spectral (Miyato et al. 2018: every weight divided by its largest singular value, estimated by
+one power iteration per forward pass through torch's parametrizations API; the iteration's
+vectors are buffers, so they are in the state dict and the checkpoint)."""
+from __future__ import annotations
+
+from torch import nn
+from torch.nn.utils import parametrizations
+
+from wgan_repro.registry import ConfigError
+
+NORMS = ("batch", "none", "layer", "spectral")
+
+
+def check_norm(norm: str, who: str) -> None:
+    if norm not in NORMS:
+        raise ConfigError(f"{who}: critic.norm={norm!r} must be one of {', '.join(NORMS)}")
+
+
+def feature_norm(norm: str, channels: int, image: bool) -> list[nn.Module]:
+    """The normalization layer after a hidden layer of `channels` features (none for none and spectral)."""
+    if norm == "batch":
+        return [nn.BatchNorm2d(channels) if image else nn.BatchNorm1d(channels)]
+    if norm == "layer":
+        return [nn.GroupNorm(1, channels) if image else nn.LayerNorm(channels)]
+    return []
+
+
+def apply_spectral_norm(module: nn.Module) -> nn.Module:
+    """Spectrally normalize every convolution and linear layer of `module` (in place)."""
+    for child in list(module.modules()):
+        if isinstance(child, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
+            parametrizations.spectral_norm(child)
+    return module
