@@ -48,7 +48,7 @@ def test_eval_is_on_by_default_sized_for_a_cpu_run_and_small_in_smoke(compose_cf
     ("+model.width=3", r"unknown option model.width"),
     ("model.ngf=1.5", r"model.ngf must be of type int"),
     ("loss.optim.name=adagrad", r"must be one of rmsprop, adam, sgd"),
-    ("loss.name=no_such_loss", r"unknown loss 'no_such_loss': valid names are fgan, gan, hinge, lsgan, nsgan, wgan, wgan_gp"),
+    ("loss.name=no_such_loss", r"unknown loss 'no_such_loss': valid names are began, ebgan, feature_matching, fgan, gan, hinge, lsgan, nsgan, wgan, wgan_gp"),
     ("loss.name=lsgan", r"loss is missing option\(s\) a, b, c for loss 'lsgan'"),
     ("+eval.foo=1", r"bad config value at eval.foo: Key 'foo' not in 'EvalConfig'"),
     ("eval.n_samples=abc", r"bad config value at eval.n_samples"),

@@ -8,6 +8,7 @@ import torch
 from wgan_repro.critic_update import critic_update
 from wgan_repro.models import build_critic
 from wgan_repro.objectives import build_objective
+from wgan_repro.presets import preset
 from wgan_repro.regularizers import HistoricalAverage, add_instance_noise, instance_noise_std
 
 
@@ -57,7 +58,7 @@ def test_one_sided_label_smoothing_moves_the_optimal_discriminator_to_alpha_p_ov
     # real N(0, 1), fake N(2, 1): D*(x) = alpha p / (p + q) = alpha / (1 + exp(2x - 2))
     alpha = 0.8
     torch.manual_seed(0)
-    net = build_critic({"name": "mlp", "hidden": 32, "layers": 2, "norm": "none"}, (1,))
+    net = build_critic({**preset("critic", "mlp"), "hidden": 32, "layers": 2, "norm": "none"}, (1,))
     opt = torch.optim.Adam(net.parameters(), lr=3e-3, betas=(0.5, 0.999))
     objective = build_objective({"name": "nsgan", "label_smoothing": alpha})
     g = torch.Generator().manual_seed(1)

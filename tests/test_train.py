@@ -6,6 +6,7 @@ from wgan_repro.cli import CONF_DIR
 from wgan_repro.config import validate
 from wgan_repro.models import build_critic
 from wgan_repro.objectives import OBJECTIVES, get_objective
+from wgan_repro.presets import preset
 from wgan_repro.run_files import read_json
 from wgan_repro.run_layout import TRAIN_COLUMNS
 from wgan_repro.train import Trainer, critic_steps_for, train
@@ -60,7 +61,7 @@ def test_warmup_schedule_of_the_original_code(compose_cfg):
 
 def _trained_w_estimate(distance: float, steps: int = 300) -> float:
     torch.manual_seed(0)
-    critic = build_critic({"name": "mlp", "hidden": 32, "layers": 2, "norm": "none"}, (1,))
+    critic = build_critic({**preset("critic", "mlp"), "hidden": 32, "layers": 2, "norm": "none"}, (1,))
     opt = torch.optim.RMSprop(critic.parameters(), lr=5e-3)
     objective = get_objective("wgan")
     g = torch.Generator().manual_seed(1)

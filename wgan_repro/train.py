@@ -105,6 +105,7 @@ class Trainer:
         self.fixed_noise = self.sample_noise(n_fixed)
         self.evaluator = evaluator
         self.tb = None                  # TensorBoardLog while fit() runs with train.tensorboard=true
+        self.last_real: Optional[torch.Tensor] = None   # the last critic step's real batch
         self.iter = 0
         self.critic_steps = 0
         self.elapsed = 0.0
@@ -120,6 +121,7 @@ class Trainer:
     def critic_step(self) -> tuple[LossTerms, torch.Tensor, torch.Tensor]:
         """One critic update on a real and a fake batch; clips the weights after it (Algorithm 1)."""
         real = self.sampler.next().contiguous(memory_format=self.memory_format)
+        self.last_real = real               # the generator step's real batch (feature matching reads it)
         with torch.no_grad(), self.autocast():
             fake = self.generator(self.sample_noise(real.shape[0]))
         return critic_update(self.critic, self.opt_d, self.objective, real, fake, clip=self.clip,
@@ -142,8 +144,8 @@ class Trainer:
             fake = add_instance_noise(self.generator(self.sample_noise(self.cfg.train.batch_size)), self.noise_std(),
                                       self.noise)
             fake_out = self.critic(fake).float()
-        terms = self.objective(CriticBatch(real_out, fake_out, GENERATOR_PHASE, fake=fake, critic=self.critic,
-                                           state=self.objective_state, rng=self.noise))
+        terms = self.objective(CriticBatch(real_out, fake_out, GENERATOR_PHASE, real=self.last_real, fake=fake,
+                                           critic=self.critic, state=self.objective_state, rng=self.noise))
         self.opt_g.zero_grad(set_to_none=True)
         average = self.averages.get("generator")
         (terms.generator + average.penalty() if average is not None else terms.generator).backward()

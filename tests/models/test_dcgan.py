@@ -2,6 +2,7 @@ import pytest
 import torch
 
 from wgan_repro.models import build_critic, build_generator
+from wgan_repro.presets import preset
 from wgan_repro.registry import ConfigError
 
 
@@ -12,7 +13,7 @@ def _convs(model, kind):
 @pytest.mark.parametrize("size", [16, 32, 64])
 def test_generator_and_critic_shapes_at_each_power_of_two(size):
     g = build_generator({"name": "dcgan", "nz": 10, "ngf": 8}, (3, size, size))
-    d = build_critic({"name": "dcgan", "ndf": 8, "norm": "batch"}, (3, size, size))
+    d = build_critic({**preset("critic", "dcgan"), "ndf": 8, "norm": "batch"}, (3, size, size))
     x = g(torch.randn(5, 10))
     assert x.shape == (5, 3, size, size)
     assert x.abs().max() <= 1
@@ -23,7 +24,7 @@ def test_paper_64px_generator_widths_halve_from_ngf8():
     g = build_generator({"name": "dcgan", "nz": 100, "ngf": 64}, (3, 64, 64))
     widths = [m.out_channels for m in _convs(g, torch.nn.ConvTranspose2d)]
     assert widths == [512, 256, 128, 64, 3]
-    d = build_critic({"name": "dcgan", "ndf": 64, "norm": "batch"}, (3, 64, 64))
+    d = build_critic({**preset("critic", "dcgan"), "ndf": 64, "norm": "batch"}, (3, 64, 64))
     assert [m.out_channels for m in _convs(d, torch.nn.Conv2d)] == [64, 128, 256, 512, 1]
     assert len(_convs(d, torch.nn.BatchNorm2d)) == 3            # none on the first layer
     assert all(m.bias is None for m in _convs(g, torch.nn.ConvTranspose2d))

@@ -8,6 +8,7 @@ from wgan_repro.critic_update import critic_update
 from wgan_repro.models import build_critic
 from wgan_repro.models.norms import NORMS
 from wgan_repro.objectives import get_objective
+from wgan_repro.presets import preset
 from wgan_repro.registry import ConfigError
 from wgan_repro.run_identity import differing
 
@@ -19,8 +20,8 @@ def effective_weights(critic):
 
 
 @pytest.mark.parametrize("options, shape", [
-    ({"name": "dcgan", "ndf": 8, "norm": "spectral"}, (1, 32, 32)),
-    ({"name": "mlp", "hidden": 32, "layers": 3, "norm": "spectral"}, (2,)),
+    ({**preset("critic", "dcgan"), "ndf": 8, "norm": "spectral"}, (1, 32, 32)),
+    ({**preset("critic", "mlp"), "hidden": 32, "layers": 3, "norm": "spectral"}, (2,)),
 ])
 def test_spectral_norm_holds_every_layer_near_one_after_200_steps(options, shape):
     torch.manual_seed(0)
@@ -43,7 +44,7 @@ def test_spectral_norm_holds_every_layer_near_one_after_200_steps(options, shape
 def test_layer_norm_keeps_each_sample_independent_of_the_others_in_its_batch():
     torch.manual_seed(0)
     for norm, independent in (("layer", True), ("batch", False)):
-        critic = build_critic({"name": "dcgan", "ndf": 8, "norm": norm}, (1, 32, 32)).train()
+        critic = build_critic({**preset("critic", "dcgan"), "ndf": 8, "norm": norm}, (1, 32, 32)).train()
         x = torch.randn(6, 1, 32, 32)
         alone = critic(x[:1])
         together = critic(x)[:1]
@@ -52,10 +53,10 @@ def test_layer_norm_keeps_each_sample_independent_of_the_others_in_its_batch():
 
 def test_every_norm_builds_and_a_bad_one_is_a_config_error():
     for norm in NORMS:
-        assert build_critic({"name": "dcgan", "ndf": 8, "norm": norm}, (1, 32, 32))(torch.randn(2, 1, 32, 32)).shape == (2,)
-        assert build_critic({"name": "mlp", "hidden": 8, "layers": 2, "norm": norm}, (2,))(torch.randn(3, 2)).shape == (3,)
+        assert build_critic({**preset("critic", "dcgan"), "ndf": 8, "norm": norm}, (1, 32, 32))(torch.randn(2, 1, 32, 32)).shape == (2,)
+        assert build_critic({**preset("critic", "mlp"), "hidden": 8, "layers": 2, "norm": norm}, (2,))(torch.randn(3, 2)).shape == (3,)
     with pytest.raises(ConfigError, match="critic.norm='group' must be one of batch, none, layer, spectral"):
-        build_critic({"name": "dcgan", "ndf": 8, "norm": "group"}, (1, 32, 32))
+        build_critic({**preset("critic", "dcgan"), "ndf": 8, "norm": "group"}, (1, 32, 32))
 
 
 def test_a_checkpoint_from_before_the_norm_option_matches_its_equivalent_norm_only():

@@ -9,6 +9,7 @@ from wgan_repro.models import build_critic
 from wgan_repro.objectives import CriticBatch, build_objective, get_objective
 from wgan_repro.objectives.fgan import DIVERGENCES
 from wgan_repro.objectives.wgan_gp import gradient_penalty
+from wgan_repro.presets import preset
 from wgan_repro.registry import ConfigError
 
 
@@ -56,7 +57,7 @@ def _fit(objective, real_fn, fake_fn, steps, lr=1e-2, seed=0, measure_at=(), eva
     """A fresh 2 x 64 MLP critic trained `steps` Adam steps; `evaluate(critic)` after the steps in
     `measure_at` (0: before the first)."""
     torch.manual_seed(seed)
-    critic = build_critic({"name": "mlp", "hidden": 64, "layers": 2, "norm": "none"}, (1,))
+    critic = build_critic({**preset("critic", "mlp"), "hidden": 64, "layers": 2, "norm": "none"}, (1,))
     opt = torch.optim.Adam(critic.parameters(), lr=lr, betas=(0.5, 0.999))
     curve = [evaluate(critic)] if 0 in measure_at else []
     for step in range(1, steps + 1):
@@ -162,3 +163,18 @@ def test_hinge_estimate_approaches_the_total_variation_of_two_gaussians():
 def test_bad_objective_options_are_one_line_errors(options, message):
     with pytest.raises(ConfigError, match=message):
         build_objective(options)
+
+
+def test_feature_matching_is_zero_for_matching_batches_and_trains_only_the_generator_side():
+    torch.manual_seed(0)
+    critic = build_critic({**preset("critic", "mlp"), "hidden": 16, "layers": 2}, (2,))
+    objective = get_objective("feature_matching")
+    real = torch.randn(32, 2)
+    same = CriticBatch(critic(real), critic(real), "generator", real=real, fake=real.clone(), critic=critic)
+    assert objective(same).generator.item() == pytest.approx(0.0, abs=1e-10)
+    fake = (torch.randn(32, 2) + 3).requires_grad_(True)
+    terms = objective(CriticBatch(critic(real), critic(fake), "generator", real=real, fake=fake, critic=critic))
+    expected = ((critic.features(real).mean(0) - critic.features(fake).mean(0)) ** 2).sum()
+    assert terms.generator.item() == pytest.approx(expected.item(), rel=1e-6) and terms.generator.item() > 0
+    (grad,) = torch.autograd.grad(terms.generator, fake)
+    assert grad.abs().sum() > 0

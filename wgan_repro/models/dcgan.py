@@ -14,6 +14,7 @@ import torch
 from torch import nn
 
 from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.models.minibatch import MinibatchDiscrimination
 from wgan_repro.models.norms import apply_spectral_norm, check_norm, feature_norm
 from wgan_repro.registry import ConfigError
 
@@ -73,7 +74,8 @@ class DCGANGenerator(nn.Module):
 class DCGANCritic(nn.Module):
     """Maps images (N, C, S, S) to one unbounded score each, shape (N,)."""
 
-    def __init__(self, data_shape: tuple, ndf: int, norm: str = "batch"):
+    def __init__(self, data_shape: tuple, ndf: int, norm: str = "batch", minibatch_kernels: int = 0,
+                 minibatch_dim: int = 5):
         super().__init__()
         channels, size = _check_image_shape(data_shape, "critic=dcgan")
         check_norm(norm, "critic=dcgan")
@@ -85,13 +87,25 @@ class DCGANCritic(nn.Module):
             layers += feature_norm(norm, width * 2, image=True)
             layers.append(nn.LeakyReLU(0.2, True))
             width, side = width * 2, side // 2
-        layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=bias))
+        self.minibatch = None
+        if minibatch_kernels > 0:          # the last 4x4 convolution becomes [features, closeness] -> linear
+            self.minibatch = MinibatchDiscrimination(width * 16, minibatch_kernels, minibatch_dim)
+            self.head = nn.Linear(width * 16 + minibatch_kernels, 1)
+        else:
+            layers.append(nn.Conv2d(width, 1, 4, 1, 0, bias=bias))
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
         if norm == "spectral":
             apply_spectral_norm(self)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's activations, flattened (N, 16 * width): feature matching's input."""
+        body = self.net if self.minibatch is not None else self.net[:-1]
+        return body(x).flatten(1)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.minibatch is not None:
+            return self.head(self.minibatch(self.features(x))).view(-1)
         return self.net(x).view(-1)
 
 
@@ -102,13 +116,19 @@ def dcgan_generator(data_shape: tuple, nz: int = 100, ngf: int = 64, batchnorm: 
     return DCGANGenerator(data_shape, nz, ngf, batchnorm, constant_filters)
 
 
-@CRITICS.register("dcgan", compat={"renamed": {"batchnorm": ("norm", {True: "batch", False: "none"})}})
-def dcgan_critic(data_shape: tuple, ndf: int, norm: str) -> DCGANCritic:
+@CRITICS.register("dcgan", compat={"renamed": {"batchnorm": ("norm", {True: "batch", False: "none"})},
+                                   "added": {"minibatch_kernels": 0, "minibatch_dim": 5}})
+def dcgan_critic(data_shape: tuple, ndf: int, norm: str, minibatch_kernels: int, minibatch_dim: int) -> DCGANCritic:
     """DCGAN discriminator used as critic (no sigmoid; conf/critic/dcgan.yaml, dcgan_nobn.yaml).
 
     ndf: filters of the first layer, doubled at every stride-2 layer (the paper's 64).
     norm: the normalization after each hidden convolution but the first: batch (DCGAN's), none
         (the critic without BatchNorm), layer (per-sample LayerNorm, for WGAN-GP) or spectral
         (SN-GAN: every convolution spectrally normalized, no BatchNorm).
+    minibatch_kernels: B, the kernels of a minibatch discrimination layer before the output
+        (Salimans et al. 2016; 0: none, the paper's critic).
+    minibatch_dim: C, the dimension of each kernel.
     """
-    return DCGANCritic(data_shape, ndf, norm)
+    if minibatch_kernels < 0 or minibatch_dim < 1:
+        raise ConfigError(f"critic.minibatch_kernels={minibatch_kernels} must be >= 0 and critic.minibatch_dim={minibatch_dim} >= 1")
+    return DCGANCritic(data_shape, ndf, norm, minibatch_kernels, minibatch_dim)

@@ -9,6 +9,7 @@ import torch
 from torch import nn
 
 from wgan_repro.models import CRITICS, GENERATORS
+from wgan_repro.models.minibatch import MinibatchDiscrimination
 from wgan_repro.models.norms import apply_spectral_norm, check_norm, feature_norm
 from wgan_repro.registry import ConfigError
 
@@ -41,14 +42,25 @@ class MLPGenerator(nn.Module):
 class MLPCritic(nn.Module):
     """Maps samples of `data_shape` to one unbounded score each, shape (N,)."""
 
-    def __init__(self, data_shape: tuple, hidden: int, layers: int, norm: str = "none"):
+    def __init__(self, data_shape: tuple, hidden: int, layers: int, norm: str = "none", minibatch_kernels: int = 0,
+                 minibatch_dim: int = 5):
         super().__init__()
         check_norm(norm, "critic=mlp")
         self.net = _mlp(math.prod(data_shape), 1, hidden, layers, norm)
+        self.minibatch = None
+        if minibatch_kernels > 0:          # the output layer reads [features, closeness]
+            self.minibatch = MinibatchDiscrimination(hidden, minibatch_kernels, minibatch_dim)
+            self.net[-1] = nn.Linear(hidden + minibatch_kernels, 1)
         if norm == "spectral":
             apply_spectral_norm(self)
 
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The last hidden layer's activations (N, hidden): feature matching's input."""
+        return self.net[:-1](x.reshape(x.shape[0], -1))
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.minibatch is not None:
+            return self.net[-1](self.minibatch(self.features(x))).view(-1)
         return self.net(x.reshape(x.shape[0], -1)).view(-1)
 
 
@@ -57,13 +69,19 @@ def mlp_generator(data_shape: tuple, nz: int = 100, hidden: int = 512, layers: i
     return MLPGenerator(data_shape, nz, hidden, layers)
 
 
-@CRITICS.register("mlp", compat={"added": {"norm": "none"}})
-def mlp_critic(data_shape: tuple, hidden: int, layers: int, norm: str) -> MLPCritic:
+@CRITICS.register("mlp", compat={"added": {"norm": "none", "minibatch_kernels": 0, "minibatch_dim": 5}})
+def mlp_critic(data_shape: tuple, hidden: int, layers: int, norm: str, minibatch_kernels: int,
+               minibatch_dim: int) -> MLPCritic:
     """MLP critic of ReLU layers (conf/critic/mlp.yaml: the WGAN paper's 4 x 512).
 
     hidden: units per hidden layer.
     layers: hidden layers.
     norm: after each hidden layer: none (the paper's), batch, layer, or spectral (every linear layer
         spectrally normalized).
+    minibatch_kernels: B, the kernels of a minibatch discrimination layer before the output
+        (Salimans et al. 2016; 0: none).
+    minibatch_dim: C, the dimension of each kernel.
     """
-    return MLPCritic(data_shape, hidden, layers, norm)
+    if minibatch_kernels < 0 or minibatch_dim < 1:
+        raise ConfigError(f"critic.minibatch_kernels={minibatch_kernels} must be >= 0 and critic.minibatch_dim={minibatch_dim} >= 1")
+    return MLPCritic(data_shape, hidden, layers, norm, minibatch_kernels, minibatch_dim)

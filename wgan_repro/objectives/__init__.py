@@ -30,7 +30,7 @@ SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim", "instance_noise", 
 SHARED_ADDED = {"instance_noise": {"std": 0.0, "anneal_iters": 0}, "historical_averaging": 0.0}
 
 # The modules that register objectives, in the display order of reports (the papers' first).
-MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan", "energy")
+MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan", "energy", "feature_matching")
 for _module in MODULES:
     importlib.import_module(f"wgan_repro.objectives.{_module}")
 
@@ -62,14 +62,10 @@ def build_objective(loss: Mapping[str, Any]) -> Objective:
 def loss_preset(name: str) -> dict:
     """The packaged conf/loss/<name>.yaml as a dict: the objective's paper settings (options,
     optimizer, n_critic, clipping), the one place its defaults live."""
-    from pathlib import Path
-
-    import yaml
+    from wgan_repro.presets import preset
 
     OBJECTIVES.get(name)
-    path = Path(__file__).resolve().parent.parent / "conf" / "loss" / f"{name}.yaml"
-    content = yaml.safe_load(path.read_text())
-    return content["loss"] if "name" not in content else content      # a _global_ file nests it under loss:
+    return preset("loss", name)
 
 
 def get_objective(name: str) -> Objective:

@@ -100,6 +100,13 @@ class CriticBatch:
         (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
         return grad.reshape(n, -1)
 
+    def critic_features(self, which: str) -> torch.Tensor:
+        """The critic's last hidden layer on the "real" or the "fake" batch (its `features`), with its graph."""
+        x = self.real if which == "real" else self.fake
+        if x is None or self.critic is None or not hasattr(self.critic, "features"):
+            raise MissingExtra("this objective needs the critic's intermediate features (critic=dcgan or mlp)")
+        return self.critic.features(x)
+
     def fake_embeddings(self) -> torch.Tensor:
         """The critic's embedding of the fake batch, with its graph (an autoencoder critic's `encode`)."""
         if self.fake is None or self.critic is None or not hasattr(self.critic, "encode"):

@@ -22,6 +22,7 @@ from torch import nn
 from wgan_repro.config import OptimConfig
 from wgan_repro.critic_update import clip_parameters, critic_update
 from wgan_repro.objectives import LossTerms, Objective, get_objective, loss_preset
+from wgan_repro.presets import preset
 from wgan_repro.regularizers import add_instance_noise
 from wgan_repro.run_files import atomic_write_bytes, write_json
 from wgan_repro.run_layout import SUMMARY_FILE
@@ -122,7 +123,7 @@ def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Modul
     from wgan_repro.models import build_critic
 
     torch.manual_seed(seed)
-    return build_critic({"name": "mlp", "hidden": hidden, "layers": layers, "norm": "none"}, (dim,)).to(device)
+    return build_critic({**preset("critic", "mlp"), "hidden": hidden, "layers": layers}, (dim,)).to(device)
 
 
 def clip_weights(module: nn.Module, clip: float) -> None:
