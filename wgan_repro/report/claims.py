@@ -24,7 +24,7 @@ import yaml
 
 from wgan_repro.report.collect import ReportError, _number
 from wgan_repro.report.stats import fmt, mean_std
-from wgan_repro.report.tables import DEFAULT_SETTINGS, NUMBERS, group_keys
+from wgan_repro.report.tables import DEFAULT_SETTINGS, FINAL_PREFIX, NUMBERS, group_keys
 
 DEFAULT_CLAIMS = Path(__file__).resolve().parents[1] / "conf" / "report_claims.yaml"
 REPRODUCED, NOT_REPRODUCED, NOT_TESTED = "reproduced", "not reproduced", "not tested by this sweep"
@@ -32,6 +32,10 @@ INCONCLUSIVE = "inconclusive"
 VERDICTS = (REPRODUCED, NOT_REPRODUCED, INCONCLUSIVE, NOT_TESTED)
 PASS, FAIL, UNTESTED = "pass", "fail", "untested"
 OVER = ("each_run", "each_group_mean")
+# A condition may compare two selections instead of bounding one: `more_than: {selector}` (or
+# `less_than`) with `by` (default 0): the mean over the finished runs of `runs` must exceed (fall
+# below) the mean over those of the other selector by more than `by`.
+COMPARE = ("more_than", "less_than")
 DIVERGED = ("skip", "pass", "fail")     # what a diverged run counts as
 # Which way a number moves as the generator gets better. A failing `max` on a "down" number, or a
 # failing `min` on an "up" one, is what more training could turn into a pass; the other side (a
@@ -82,6 +86,8 @@ def load_config(path=None, metrics: Optional[list] = NUMBERS) -> tuple[dict, lis
     here, before any run is read); None accepts any name, for tables whose columns depend on
     the runs (the theory summaries): a metric no selected run recorded is then "not tested"."""
     path = Path(path) if path else DEFAULT_CLAIMS
+    if not path.exists() and path.parent == Path(".") and (DEFAULT_CLAIMS.parent / path).exists():
+        path = DEFAULT_CLAIMS.parent / path          # a bare name: a claims file shipped in wgan_repro/conf/
     try:
         data = yaml.safe_load(path.read_text())
     except OSError as err:
@@ -112,6 +118,7 @@ def _check_settings(settings: dict, path: Path) -> None:
 def selector_keys(claims: list) -> list:
     """Every key the claims select runs on (their conditions' `runs` and `beside`), in order."""
     keys = [k for claim in claims for cond in claim["conditions"] for k in cond["runs"]]
+    keys += [k for claim in claims for cond in claim["conditions"] for c in COMPARE for k in (cond.get(c) or {})]
     keys += [k for claim in claims for k in (claim.get("beside") or {})]
     return list(dict.fromkeys(keys))
 
@@ -128,8 +135,13 @@ def _check_claim(claim, path: Path, metrics: Optional[list] = NUMBERS) -> None:
         if not _known_metric(cond.get("metric"), metrics):
             choices = f"use one of {', '.join(metrics)}" if metrics is not None else "name a number of the summary"
             raise ReportError(f"{where}: unknown metric {cond.get('metric')!r}; {choices}")
-        if "min" not in cond and "max" not in cond:
-            raise ReportError(f"{where}: a condition needs min and/or max")
+        compare = [k for k in COMPARE if k in cond]
+        if len(compare) > 1 or (compare and not isinstance(cond[compare[0]], dict)):
+            raise ReportError(f"{where}: a comparison needs one of {' or '.join(COMPARE)}: {{key: value}} (the other runs)")
+        if compare and not isinstance(cond.get("by", 0), (int, float)):
+            raise ReportError(f"{where}: by must be a number, not {cond['by']!r}")
+        if not compare and "min" not in cond and "max" not in cond:
+            raise ReportError(f"{where}: a condition needs min and/or max, or more_than / less_than other runs")
         for bound in ("min", "max"):
             if bound in cond and not isinstance(cond[bound], (int, float)):
                 raise ReportError(f"{where}: {bound} must be a number, not {cond[bound]!r}")
@@ -144,7 +156,7 @@ def _known_metric(metric, metrics: Optional[list]) -> bool:
     of `metrics` (a `*` pattern must match one of them)."""
     if not isinstance(metric, str) or not metric:
         return False
-    if metrics is None:
+    if metrics is None or metric.startswith(FINAL_PREFIX):     # final_<an objective's logged column>
         return True
     return metric in metrics or ("*" in metric and any(fnmatch.fnmatchcase(m, metric) for m in metrics))
 
@@ -204,6 +216,8 @@ class _Part:
 def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None, config_keys: Optional[list] = None,
           scope: str = "this sweep") -> ConditionResult:
     """Judge one condition on the runs its selector picks."""
+    if any(k in cond for k in COMPARE):
+        return _check_comparison(cond, summary, settings, scope)
     if "*" in cond["metric"]:
         return _check_each_column(cond, summary, settings, config_keys, scope)
     return _check_column(cond, summary, settings, config_keys, scope)
@@ -211,6 +225,11 @@ def check(cond: dict, summary: pd.DataFrame, settings: Optional[dict] = None, co
 
 def condition_text(cond: dict) -> str:
     """e.g. "model=dcgan, loss=wgan: fid_rel <= 0.2 (mean over seeds)"."""
+    for key in COMPARE:
+        if key in cond:
+            by = f" by more than {cond['by']}" if cond.get("by") else ""
+            return (f"{_selector_text(cond['runs'])}: mean {cond['metric']} {key.replace('_', ' ')} "
+                    f"{_selector_text(cond[key])}'s{by}")
     return f"{_selector_text(cond['runs'])}: {cond['metric']} {threshold_text(cond)}" + (
         " for every run" if cond.get("over", "each_run") == "each_run" else " (mean over seeds)")
 
@@ -263,6 +282,32 @@ def _check_column(cond: dict, summary: pd.DataFrame, settings: Optional[dict], c
     untested = sum(p.outcome == UNTESTED for p in parts)
     reason = f"{untested} of {len(parts)} without a value, not judged" if untested else ""
     return ConditionResult(text, PASS, numbers, reason, seeds=seeds)
+
+
+def _check_comparison(cond: dict, summary: pd.DataFrame, settings: Optional[dict], scope: str) -> ConditionResult:
+    """Judge a `more_than` / `less_than` condition: the two selections' means over their finished runs."""
+    settings = {**DEFAULT_SETTINGS, **(settings or {})}
+    key = next(k for k in COMPARE if k in cond)
+    metric, text, by = cond["metric"], condition_text(cond), float(cond.get("by", 0))
+    sides = []
+    for selector in (cond["runs"], cond[key]):
+        selected = summary[_select(summary, selector)]
+        done = selected[selected["status"] == "finished"]
+        if done.empty:
+            return ConditionResult(text, UNTESTED, "", f"no finished run with {_selector_text(selector)} in {scope}")
+        if metric not in summary:
+            return ConditionResult(text, UNTESTED, "", f"the runs recorded no {metric}")
+        mean, std, n = mean_std(done[metric].tolist())
+        if not n:
+            return ConditionResult(text, UNTESTED, "", f"no {metric} for the runs with {_selector_text(selector)}"
+                                   + _why_missing(metric))
+        sides.append((selector, mean, std, n))
+    (_, a, sa, na), (_, b, sb, nb) = sides
+    numbers = " vs ".join(f"{_selector_text(sel)}: {fmt(m)}" + (f" ± {fmt(s)} (mean of {n} seeds)" if n > 1 else "")
+                          for sel, m, s, n in sides)
+    passed = a - b > by if key == "more_than" else b - a > by
+    seeds = min(na, nb)
+    return ConditionResult(text, PASS if passed else FAIL, numbers, seeds=seeds)
 
 
 def _check_each_column(cond: dict, summary: pd.DataFrame, settings: Optional[dict], config_keys: Optional[list],

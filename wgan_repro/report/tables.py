@@ -25,6 +25,8 @@ from wgan_repro.report.stats import fmt, mean_std, median_filter, median_window,
 
 DERIVED = ["final_estimate", "fid_rel", "coverage_share", "spearman_estimate_fid", "spearman_estimate_w1",
            "n_eval_points", "improvement_last_window", "improvement_points", "quality_rebound"]
+# the last logged value of each column an objective adds to metrics.csv: final_<column>
+FINAL_PREFIX = "final_"
 NUMBERS = ["iter", "iters", "wall_time", "final_estimate", *QUALITY_METRICS, *DERIVED[1:]]
 TEXT_TAIL = ["quality_metric", "still_improving", "improvement_basis", "metrics_source", "message"]
 DEFAULT_SETTINGS = {"median_filter_fraction": 0.02, "median_filter_max_rows": 501, "min_eval_points": 10,
@@ -90,6 +92,9 @@ def run_row(run: Run, settings: dict) -> dict:
     row["quality_rebound"] = quality_rebound(run)
     row["metrics_source"] = " + ".join(sorted(sources))
     row["message"] = run.message
+    for column in run.objective.get("logged") or []:      # the objective's own columns (run.json), e.g. k_t
+        values = run.metrics[column].dropna() if column in run.metrics else []
+        row[f"{FINAL_PREFIX}{column}"] = float(values.iloc[-1]) if len(values) else None
     return row
 
 
@@ -187,13 +192,14 @@ def summary_table(sweep: Sweep, settings: dict, config_keys=()) -> pd.DataFrame:
             if key not in run.params and "." in key and config_value(run.config, key) is not None:
                 row[key] = config_value(run.config, key)
         row["message"] = sweep.relative(row["message"])
-    columns = ["run", *param_keys, "status", *NUMBERS, *TEXT_TAIL]
+    logged = sorted({k for row in rows for k in row if k.startswith(FINAL_PREFIX) and k not in NUMBERS})
+    columns = ["run", *param_keys, "status", *NUMBERS, *logged, *TEXT_TAIL]
     frame = pd.DataFrame(rows)
     for column in columns:
         if column not in frame:
             frame[column] = None
     frame = frame[columns]
-    for column in NUMBERS:
+    for column in [*NUMBERS, *logged]:
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
     frame["still_improving"] = frame["still_improving"].astype("boolean")
     return frame

@@ -1,0 +1,55 @@
+"""Comparison conditions (`more_than` / `less_than`): one selection's mean against another's."""
+import pandas as pd
+import pytest
+
+from wgan_repro.report.claims import NOT_REPRODUCED, NOT_TESTED, REPRODUCED, ReportError, _check_claim, judge
+
+
+def summary(with_pt, without_pt, status="finished"):
+    rows = [{"run": f"pt={pt},seed={s}", "loss.pull_away": pt, "seed": s, "status": status, "coverage_share": v}
+            for pt, values in ((0.1, with_pt), (0.0, without_pt)) for s, v in enumerate(values)]
+    return pd.DataFrame(rows)
+
+
+CLAIM = {"id": "pt_more_modes", "claim": "the pull-away term captures more modes",
+         "conditions": [{"runs": {"loss.pull_away": 0.1}, "metric": "coverage_share",
+                         "more_than": {"loss.pull_away": 0.0}}]}
+
+
+def test_more_than_passes_on_the_means_and_fails_when_they_tie_or_reverse():
+    [result] = judge([CLAIM], summary([0.9, 0.8, 1.0], [0.5, 0.6, 0.4]), config_keys=["loss.pull_away"])
+    assert result.verdict == REPRODUCED
+    assert result.conditions[0].numbers == ("loss.pull_away=0.1: 0.9 ± 0.1 (mean of 3 seeds) vs "
+                                            "loss.pull_away=0.0: 0.5 ± 0.1 (mean of 3 seeds)")
+    [tie] = judge([CLAIM], summary([0.5, 0.5, 0.5], [0.5, 0.6, 0.4]), config_keys=["loss.pull_away"])
+    assert tie.verdict == NOT_REPRODUCED
+    by = {**CLAIM, "conditions": [{**CLAIM["conditions"][0], "by": 0.5}]}
+    [short] = judge([by], summary([0.9, 0.8, 1.0], [0.5, 0.6, 0.4]), config_keys=["loss.pull_away"])
+    assert short.verdict == NOT_REPRODUCED                # 0.4 apart, not more than 0.5
+    less = {**CLAIM, "conditions": [{"runs": {"loss.pull_away": 0.0}, "metric": "coverage_share",
+                                     "less_than": {"loss.pull_away": 0.1}}]}
+    [reverse] = judge([less], summary([0.9, 0.8, 1.0], [0.5, 0.6, 0.4]), config_keys=["loss.pull_away"])
+    assert reverse.verdict == REPRODUCED
+
+
+def test_a_comparison_without_runs_on_one_side_is_not_tested():
+    frame = summary([0.9, 0.8, 1.0], [0.5], status="finished")
+    frame.loc[frame["loss.pull_away"] == 0.0, "status"] = "running"
+    [result] = judge([CLAIM], frame, config_keys=["loss.pull_away"])
+    assert result.verdict == NOT_TESTED and "no finished run with loss.pull_away=0.0" in result.conditions[0].reason
+
+
+def test_a_malformed_comparison_is_one_clear_error(tmp_path):
+    bad = {**CLAIM, "conditions": [{"runs": {"a": 1}, "metric": "coverage_share", "more_than": 3}]}
+    with pytest.raises(ReportError, match="a comparison needs one of more_than or less_than"):
+        _check_claim(bad, tmp_path / "claims.yaml")
+
+
+def test_the_shipped_family_claims_load_by_their_bare_name_and_each_compares_or_bounds():
+    from wgan_repro.report.claims import COMPARE, load_config
+
+    settings, claims = load_config("family_claims.yaml")
+    assert settings["min_seeds"] == 3 and len(claims) >= 8
+    for claim in claims:
+        for cond in claim["conditions"]:
+            assert any(k in cond for k in COMPARE) or "min" in cond or "max" in cond, claim["id"]
