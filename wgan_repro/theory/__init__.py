@@ -16,7 +16,14 @@ from wgan_repro.registry import ConfigError, Registry
 
 THEORY = Registry("theory experiment")
 
-from wgan_repro.theory import critic_surface, instance_noise, optimal_critic, parallel_lines, vanishing_gradients  # noqa: E402,F401
+from wgan_repro.theory import (  # noqa: E402,F401
+    critic_surface,
+    fgan_mixture,
+    instance_noise,
+    optimal_critic,
+    parallel_lines,
+    vanishing_gradients,
+)
 from wgan_repro.theory.common import TheoryRun, log  # noqa: E402
 
 
