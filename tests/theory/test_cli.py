@@ -48,7 +48,7 @@ def test_optimal_critic_command_writes_figure_csv_and_finding(tmp_path):
 @pytest.mark.parametrize("override, message", [
     ("+theory.nope=1", "unknown option theory.nope for theory experiment 'optimal_critic'"),
     ("theory.disc_steps=many", "theory.disc_steps must be of type int"),
-    ("task=nope", "unknown task 'nope': valid tasks are train, critic_surface, instance_noise"),
+    ("task=nope", "unknown task 'nope': valid tasks are train, critic_surface, fgan_mixture, instance_noise"),
 ])
 def test_bad_theory_option_is_one_line_and_leaves_no_run_folder(tmp_path, override, message):
     proc = run_cli("experiment=optimal_critic", override, f"out_dir={tmp_path}")
