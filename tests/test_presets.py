@@ -35,7 +35,7 @@ def test_every_preset_composes_and_validates(compose_cfg, group, name):
     cfg = compose_cfg(*overrides, fake_data=False)
     if (CRITICS.meta(cfg.critic.name) or {}).get("energy") and not _info(cfg.loss.name).energy_critic:
         # an energy critic needs an energy objective
-        overrides.append("loss=" + next(n for n in OBJECTIVES.in_order() if _info(n).energy_critic))
+        overrides.append("loss=" + next(n for n in OBJECTIVES.names() if _info(n).energy_critic))
         cfg = compose_cfg(*overrides, fake_data=False)
     if _uses_files(cfg):            # on the fake Fashion-MNIST folder (a data set of its own keeps its root)
         cfg = compose_cfg(*overrides) if cfg.data.name == "fashion_mnist" else cfg

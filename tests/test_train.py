@@ -15,7 +15,7 @@ SMOKE = ("experiment=smoke", "device=cpu", "train.threads=1")
 
 
 @pytest.mark.parametrize("model", sorted(p.stem for p in (CONF_DIR / "model").glob("*.yaml")))
-@pytest.mark.parametrize("loss", OBJECTIVES.in_order())
+@pytest.mark.parametrize("loss", OBJECTIVES.names())
 def test_every_model_and_loss_pair_trains_a_few_iterations(compose_cfg, tmp_path, model, loss):
     cfg = validate(compose_cfg(*SMOKE, f"model={model}", f"loss={loss}", "train.iters=3"))
     assert train(cfg, tmp_path) == "finished"

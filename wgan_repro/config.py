@@ -163,7 +163,7 @@ def _check_critic_kind(objective, critic: str) -> None:
         raise ConfigError(f"loss={objective.name} reads the critic's output as an energy: use critic="
                           f"{' or critic='.join(energy_critics)}")
     if is_energy and not objective.info.energy_critic:
-        energy_losses = [n for n in OBJECTIVES.in_order() if OBJECTIVES.meta(n) is not None
+        energy_losses = [n for n in OBJECTIVES.names() if OBJECTIVES.meta(n) is not None
                          and not callable(OBJECTIVES.meta(n)) and OBJECTIVES.meta(n).energy_critic]
         raise ConfigError(f"critic={critic} outputs an energy (a reconstruction error), which loss={objective.name} "
                           f"does not read as one: use loss={' or loss='.join(energy_losses)}, or another critic")

@@ -9,6 +9,7 @@ objective. Registration order is the report's display order (the papers' WGAN fi
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from typing import Any, Mapping
 
 from wgan_repro.objectives.base import (  # noqa: F401  (the package's interface)
@@ -29,10 +30,19 @@ SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim", "instance_noise", 
 # Shared keys added since runs were first made, with the values that reproduce those runs.
 SHARED_ADDED = {"instance_noise": {"std": 0.0, "anneal_iters": 0}, "historical_averaging": 0.0}
 
-# The modules that register objectives, in the display order of reports (the papers' first).
-MODULES = ("wgan", "gan", "wgan_gp", "hinge", "lsgan", "fgan", "energy", "feature_matching")
-for _module in MODULES:
+# Every module of this package registers its objectives when imported: a new one needs no list.
+for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base"):
     importlib.import_module(f"wgan_repro.objectives.{_module}")
+
+
+def display_order() -> list[str]:
+    """The objectives in the reports' order: by their info's `rank` (the papers' first), then name."""
+    return sorted(OBJECTIVES.names(), key=lambda n: (_static_info(n).rank, n))
+
+
+def _static_info(name: str):
+    info = OBJECTIVES.meta(name)
+    return info(**{k: v for k, v in loss_preset(name).items() if k not in SHARED_KEYS}) if callable(info) else info
 
 
 def objective_options(loss: Mapping[str, Any]) -> dict:
@@ -76,4 +86,4 @@ def get_objective(name: str) -> Objective:
 def objective_record(objective: Objective) -> dict:
     """run.json's `objective`: the name, the options and the info the report reads."""
     return {"name": objective.name, "options": dict(objective.options),
-            "rank": OBJECTIVES.in_order().index(objective.name), **objective.info.to_json()}
+            **objective.info.to_json(), "rank": display_order().index(objective.name)}

@@ -49,6 +49,8 @@ class ObjectiveInfo:
     logged: extra scalars `LossTerms.logged` carries, written as metrics.csv columns.
     energy_critic: the objective reads the critic's output as an energy (>= 0, low on the data):
         it needs an energy critic (critic=autoencoder), and other objectives need another.
+    rank: the display order in reports (lower first; the papers' WGAN 0, -log D GAN 1, minimax GAN
+        2; the others keep the default and follow by name).
     """
 
     estimate: str
@@ -59,6 +61,7 @@ class ObjectiveInfo:
     output: str = "value"
     logged: tuple = ()
     energy_critic: bool = False
+    rank: int = 100
 
     def to_json(self) -> dict:
         return {**asdict(self), "logged": list(self.logged)}

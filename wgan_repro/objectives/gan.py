@@ -19,9 +19,9 @@ from wgan_repro.registry import ConfigError
 LOG2 = math.log(2.0)
 
 
-def _info(label: str) -> ObjectiveInfo:
+def _info(label: str, rank: int) -> ObjectiveInfo:
     return ObjectiveInfo(estimate="JS estimate", unit="nats", label=label, reference=LOG2, reference_label="log 2",
-                         output="logit")
+                         output="logit", rank=rank)
 
 
 def discriminator_terms(batch: CriticBatch, label_smoothing: float = 1.0):
@@ -40,7 +40,7 @@ def _check_smoothing(label_smoothing: float) -> None:
         raise ConfigError(f"loss.label_smoothing={label_smoothing} must be in (0, 1] (1: no smoothing; Salimans et al.: 0.9)")
 
 
-@OBJECTIVES.register("nsgan", _info("GAN, E[−log D]"), compat={"added": {"label_smoothing": 1.0}})
+@OBJECTIVES.register("nsgan", _info("GAN, E[−log D]", 1), compat={"added": {"label_smoothing": 1.0}})
 def non_saturating(batch: CriticBatch, label_smoothing: float) -> LossTerms:
     """The -log D GAN (conf/loss/nsgan.yaml: DCGAN's Adam 2e-4, beta1 0.5, one discriminator step).
 
@@ -52,7 +52,7 @@ def non_saturating(batch: CriticBatch, label_smoothing: float) -> LossTerms:
     return LossTerms(critic=critic, generator=F.softplus(-batch.fake_out).mean(), estimate=estimate)
 
 
-@OBJECTIVES.register("gan", _info("GAN, E[log(1−D)]"), compat={"added": {"label_smoothing": 1.0}})
+@OBJECTIVES.register("gan", _info("GAN, E[log(1−D)]", 2), compat={"added": {"label_smoothing": 1.0}})
 def minimax(batch: CriticBatch, label_smoothing: float) -> LossTerms:
     """The minimax GAN (conf/loss/gan.yaml: DCGAN's Adam 2e-4, beta1 0.5, one discriminator step).
 

@@ -7,7 +7,7 @@ from wgan_repro.objectives import OBJECTIVES
 from wgan_repro.objectives.base import CriticBatch, LossTerms, ObjectiveInfo
 
 INFO = ObjectiveInfo(estimate="W-estimate", unit="critic units (K W1, K set by the clipping)",
-                     label="WGAN (clipped critic)", output="value")
+                     label="WGAN (clipped critic)", output="value", rank=0)
 
 
 @OBJECTIVES.register("wgan", INFO)
