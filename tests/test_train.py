@@ -104,6 +104,7 @@ STATEFUL = {   # every option whose state lives in the checkpoint
     "wgan": ("loss=wgan",),
     "wgan_gp": ("loss=wgan_gp", "critic.norm=layer"),                  # the penalty's interpolation draws
     "began": ("loss=began",),                                          # k_t
+    "vbn_minibatch": ("loss=nsgan", "model.vbn=true", "critic.minibatch_kernels=4"),    # the fixed reference batch
     "spectral_averaging_noise": ("loss=hinge", "critic.norm=spectral", "loss.historical_averaging=0.1",
                                  "loss.instance_noise.std=0.1", "loss.instance_noise.anneal_iters=4"),
 }

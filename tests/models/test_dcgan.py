@@ -12,7 +12,7 @@ def _convs(model, kind):
 
 @pytest.mark.parametrize("size", [16, 32, 64])
 def test_generator_and_critic_shapes_at_each_power_of_two(size):
-    g = build_generator({"name": "dcgan", "nz": 10, "ngf": 8}, (3, size, size))
+    g = build_generator({**preset("model", "dcgan"), "nz": 10, "ngf": 8}, (3, size, size))
     d = build_critic({**preset("critic", "dcgan"), "ndf": 8, "norm": "batch"}, (3, size, size))
     x = g(torch.randn(5, 10))
     assert x.shape == (5, 3, size, size)
@@ -21,7 +21,7 @@ def test_generator_and_critic_shapes_at_each_power_of_two(size):
 
 
 def test_paper_64px_generator_widths_halve_from_ngf8():
-    g = build_generator({"name": "dcgan", "nz": 100, "ngf": 64}, (3, 64, 64))
+    g = build_generator({**preset("model", "dcgan"), "nz": 100, "ngf": 64}, (3, 64, 64))
     widths = [m.out_channels for m in _convs(g, torch.nn.ConvTranspose2d)]
     assert widths == [512, 256, 128, 64, 3]
     d = build_critic({**preset("critic", "dcgan"), "ndf": 64, "norm": "batch"}, (3, 64, 64))
@@ -31,10 +31,10 @@ def test_paper_64px_generator_widths_halve_from_ngf8():
 
 
 def test_nobn_paper_generator_has_constant_filters_and_an_order_of_magnitude_fewer_parameters():
-    full = build_generator({"name": "dcgan", "nz": 100, "ngf": 64}, (3, 64, 64))
-    paper = build_generator({"name": "dcgan", "nz": 100, "ngf": 64, "batchnorm": False,
+    full = build_generator({**preset("model", "dcgan"), "nz": 100, "ngf": 64}, (3, 64, 64))
+    paper = build_generator({**preset("model", "dcgan"), "nz": 100, "ngf": 64, "batchnorm": False,
                              "constant_filters": True}, (3, 64, 64))
-    original = build_generator({"name": "dcgan", "nz": 100, "ngf": 64, "batchnorm": False}, (3, 64, 64))
+    original = build_generator({**preset("model", "dcgan"), "nz": 100, "ngf": 64, "batchnorm": False}, (3, 64, 64))
     assert [m.out_channels for m in _convs(paper, torch.nn.ConvTranspose2d)] == [64, 64, 64, 64, 3]
     assert not _convs(paper, torch.nn.BatchNorm2d) and not _convs(original, torch.nn.BatchNorm2d)
     assert [m.out_channels for m in _convs(original, torch.nn.ConvTranspose2d)] == [512, 256, 128, 64, 3]
@@ -45,7 +45,7 @@ def test_nobn_paper_generator_has_constant_filters_and_an_order_of_magnitude_few
 
 def test_dcgan_init_follows_the_paper():
     torch.manual_seed(0)
-    g = build_generator({"name": "dcgan", "nz": 100, "ngf": 64}, (3, 64, 64))
+    g = build_generator({**preset("model", "dcgan"), "nz": 100, "ngf": 64}, (3, 64, 64))
     w = torch.cat([m.weight.flatten() for m in _convs(g, torch.nn.ConvTranspose2d)])
     assert w.std().item() == pytest.approx(0.02, rel=0.05)
     bn = torch.cat([m.weight for m in _convs(g, torch.nn.BatchNorm2d)])
@@ -55,7 +55,7 @@ def test_dcgan_init_follows_the_paper():
 @pytest.mark.parametrize("shape, fix", [((1, 24, 24), "power of two"), ((2,), "model=mlp")])
 def test_bad_shapes_are_config_errors(shape, fix):
     with pytest.raises(ConfigError, match=fix):
-        build_generator({"name": "dcgan", "nz": 10, "ngf": 8}, shape)
+        build_generator({**preset("model", "dcgan"), "nz": 10, "ngf": 8}, shape)
 
 
 def test_unknown_option_lists_the_valid_ones():

@@ -16,6 +16,7 @@ from torch import nn
 from wgan_repro.models import CRITICS, GENERATORS
 from wgan_repro.models.minibatch import MinibatchDiscrimination
 from wgan_repro.models.norms import apply_spectral_norm, check_norm, feature_norm
+from wgan_repro.models.virtual_batchnorm import VirtualBatchNorm2d, reference_pass
 from wgan_repro.registry import ConfigError
 
 
@@ -49,25 +50,31 @@ class DCGANGenerator(nn.Module):
     """Maps noise of shape (N, nz) to images in [-1, 1] of shape (N, C, S, S)."""
 
     def __init__(self, data_shape: tuple, nz: int, ngf: int, batchnorm: bool = True,
-                 constant_filters: bool = False):
+                 constant_filters: bool = False, vbn: bool = False, reference_size: int = 64):
         super().__init__()
         channels, size = _check_image_shape(data_shape, "model=dcgan")
+        norm = VirtualBatchNorm2d if vbn else nn.BatchNorm2d
         n_up = int(math.log2(size)) - 3           # stride-2 layers between 4x4 and S/2 x S/2
         widths = [ngf] * (n_up + 1) if constant_filters else [ngf * 2 ** (n_up - i) for i in range(n_up + 1)]
         bias = not batchnorm
         layers: list[nn.Module] = [nn.ConvTranspose2d(nz, widths[0], 4, 1, 0, bias=bias)]
-        layers += [nn.BatchNorm2d(widths[0])] if batchnorm else []
+        layers += [norm(widths[0])] if batchnorm else []
         layers.append(nn.ReLU(True))
         for c_in, c_out in zip(widths[:-1], widths[1:]):
             layers.append(nn.ConvTranspose2d(c_in, c_out, 4, 2, 1, bias=bias))
-            layers += [nn.BatchNorm2d(c_out)] if batchnorm else []
+            layers += [norm(c_out)] if batchnorm else []
             layers.append(nn.ReLU(True))
         layers += [nn.ConvTranspose2d(widths[-1], channels, 4, 2, 1, bias=bias), nn.Tanh()]
         self.nz = nz
         self.net = nn.Sequential(*layers)
         init_dcgan_weights(self)
+        self.vbn = vbn and batchnorm
+        if self.vbn:        # the reference batch's noise, fixed at the start (a buffer: in the checkpoint)
+            self.register_buffer("reference_noise", torch.randn(reference_size, nz))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
+        if self.vbn:
+            reference_pass(self, lambda: self.net(self.reference_noise.view(-1, self.nz, 1, 1)))
         return self.net(z.view(z.shape[0], self.nz, 1, 1))
 
 
@@ -109,11 +116,21 @@ class DCGANCritic(nn.Module):
         return self.net(x).view(-1)
 
 
-@GENERATORS.register("dcgan")
-def dcgan_generator(data_shape: tuple, nz: int = 100, ngf: int = 64, batchnorm: bool = True,
-                    constant_filters: bool = False) -> DCGANGenerator:
-    """DCGAN generator; `batchnorm=False, constant_filters=True` is the paper's Fig. 6 generator."""
-    return DCGANGenerator(data_shape, nz, ngf, batchnorm, constant_filters)
+@GENERATORS.register("dcgan", compat={"added": {"vbn": False}})
+def dcgan_generator(data_shape: tuple, nz: int, ngf: int, batchnorm: bool, constant_filters: bool,
+                    vbn: bool) -> DCGANGenerator:
+    """DCGAN generator (conf/model/dcgan.yaml; dcgan_nobn.yaml is the paper's Fig. 6 generator).
+
+    nz: the noise dimension.
+    ngf: filters of the last hidden layer (doubled towards the input unless constant_filters).
+    batchnorm: BatchNorm after each hidden layer (False: the paper's Fig. 6 generator).
+    constant_filters: ngf filters in every layer instead of the halving pyramid.
+    vbn: virtual batch normalization (Salimans et al. 2016) in place of BatchNorm: each sample
+        normalized with a reference batch of 64 noise vectors fixed at the start, and itself.
+    """
+    if vbn and not batchnorm:
+        raise ConfigError("model.vbn=true replaces BatchNorm: it needs model.batchnorm=true")
+    return DCGANGenerator(data_shape, nz, ngf, batchnorm, constant_filters, vbn)
 
 
 @CRITICS.register("dcgan", compat={"renamed": {"batchnorm": ("norm", {True: "batch", False: "none"})},
