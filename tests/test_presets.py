@@ -9,7 +9,7 @@ from wgan_repro.cli import CONF_DIR
 from wgan_repro.config import validate
 from wgan_repro.data import DATASETS
 from wgan_repro.models import CRITICS, GENERATORS
-from wgan_repro.objectives import OBJECTIVES, get_objective, loss_preset
+from wgan_repro.objectives import OBJECTIVES, default_info, loss_preset
 from wgan_repro.run_layout import NON_IDENTITY_OVERRIDES
 
 GROUPS = ("model", "critic", "loss", "data", "eval", "experiment")
@@ -21,10 +21,6 @@ def presets():
     return [(group, path.stem) for group in GROUPS for path in sorted((CONF_DIR / group).glob("*.yaml"))]
 
 
-def _info(name: str):
-    return get_objective(name).info
-
-
 def _uses_files(cfg) -> bool:
     return "root" in cfg.data
 
@@ -33,9 +29,9 @@ def _uses_files(cfg) -> bool:
 def test_every_preset_composes_and_validates(compose_cfg, group, name):
     overrides = [f"{group}={name}"]
     cfg = compose_cfg(*overrides, fake_data=False)
-    if (CRITICS.meta(cfg.critic.name) or {}).get("energy") and not _info(cfg.loss.name).energy_critic:
+    if (CRITICS.meta(cfg.critic.name) or {}).get("energy") and not default_info(cfg.loss.name).energy_critic:
         # an energy critic needs an energy objective
-        overrides.append("loss=" + next(n for n in OBJECTIVES.names() if _info(n).energy_critic))
+        overrides.append("loss=" + next(n for n in OBJECTIVES.names() if default_info(n).energy_critic))
         cfg = compose_cfg(*overrides, fake_data=False)
     if _uses_files(cfg):            # on the fake Fashion-MNIST folder (a data set of its own keeps its root)
         cfg = compose_cfg(*overrides) if cfg.data.name == "fashion_mnist" else cfg

@@ -16,9 +16,9 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig, OmegaConf
 
+from wgan_repro.presets import CONF_DIR  # noqa: F401  (the conf tree shipped inside the package; bench, tests)
 from wgan_repro.run_layout import GROUPS
 
-CONF_DIR = Path(__file__).resolve().parent / "conf"   # shipped inside the package (pip install . works)
 MAX_NAME = 120
 
 

@@ -15,7 +15,7 @@ from omegaconf.errors import OmegaConfBaseException
 
 from wgan_repro.data import DATASETS
 from wgan_repro.models import CRITICS, GENERATORS
-from wgan_repro.objectives import OBJECTIVES, SHARED_KEYS, build_objective
+from wgan_repro.objectives import OBJECTIVES, SHARED_KEYS, build_objective, default_info
 from wgan_repro.registry import ConfigError
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
@@ -163,8 +163,7 @@ def _check_critic_kind(objective, critic: str) -> None:
         raise ConfigError(f"loss={objective.name} reads the critic's output as an energy: use critic="
                           f"{' or critic='.join(energy_critics)}")
     if is_energy and not objective.info.energy_critic:
-        energy_losses = [n for n in OBJECTIVES.names() if OBJECTIVES.meta(n) is not None
-                         and not callable(OBJECTIVES.meta(n)) and OBJECTIVES.meta(n).energy_critic]
+        energy_losses = [n for n in OBJECTIVES.names() if default_info(n).energy_critic]
         raise ConfigError(f"critic={critic} outputs an energy (a reconstruction error), which loss={objective.name} "
                           f"does not read as one: use loss={' or loss='.join(energy_losses)}, or another critic")
 

@@ -3,6 +3,8 @@ code that builds a network or an objective outside a composed run (the theory ex
 tests) and wants its defaults from the one place they live."""
 from __future__ import annotations
 
+import copy
+import functools
 from pathlib import Path
 
 import yaml
@@ -11,7 +13,12 @@ CONF_DIR = Path(__file__).resolve().parent / "conf"
 
 
 def preset(group: str, name: str) -> dict:
-    """conf/<group>/<name>.yaml's section for `group` (a `_global_` file nests it under `group:`)."""
-    path = CONF_DIR / group / f"{name}.yaml"
-    content = yaml.safe_load(path.read_text())
+    """conf/<group>/<name>.yaml's section for `group` (a `_global_` file nests it under `group:`);
+    a fresh copy each call, the file read once."""
+    return copy.deepcopy(_read(group, name))
+
+
+@functools.lru_cache(maxsize=None)
+def _read(group: str, name: str) -> dict:
+    content = yaml.safe_load((CONF_DIR / group / f"{name}.yaml").read_text())
     return content[group] if "name" not in content and group in content else content

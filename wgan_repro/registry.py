@@ -43,10 +43,6 @@ class Registry:
     def names(self) -> list[str]:
         return sorted(self._entries)
 
-    def in_order(self) -> list[str]:
-        """The names in registration order (the order a package lists its modules)."""
-        return list(self._entries)
-
     def meta(self, name: str) -> Any:
         self.get(name)
         return self._meta[name]

@@ -16,7 +16,7 @@ from typing import Iterable, Optional
 import torch
 
 from wgan_repro.registry import ConfigError
-from wgan_repro.run_layout import CHECKPOINT, IDENTITY_SECTIONS, STATUS_FILE, STATUSES, TRAIN_COLUMNS  # noqa: F401
+from wgan_repro.run_layout import STATUS_FILE, STATUSES
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:

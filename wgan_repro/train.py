@@ -29,8 +29,6 @@ from wgan_repro.objectives import GENERATOR_PHASE, CriticBatch, LossTerms, build
 from wgan_repro.registry import ConfigError
 from wgan_repro.regularizers import HistoricalAverage, add_instance_noise, instance_noise_std
 from wgan_repro.run_files import (
-    CHECKPOINT,
-    TRAIN_COLUMNS,
     MetricsWriter,
     atomic_torch_save,
     atomic_write_bytes,
@@ -41,6 +39,7 @@ from wgan_repro.run_files import (
     write_status,
 )
 from wgan_repro.run_identity import differing, identity
+from wgan_repro.run_layout import CHECKPOINT, TRAIN_COLUMNS
 from wgan_repro.runtime import configure_threads, resolve_device, resolve_precision, seed_everything
 
 log = logging.getLogger(__name__)
@@ -91,6 +90,7 @@ class Trainer:
         self.objective = build_objective(cfg.loss)
         self.objective_state: dict = {}     # the objective's own tensors (e.g. BEGAN's k_t), checkpointed
         self.clip = cfg.loss.clip
+        self.instance_noise = (cfg.loss.instance_noise.std, cfg.loss.instance_noise.anneal_iters)   # read once, not per step
         # Algorithm 1 keeps the critic inside [-c, c] throughout: clip the fresh critic too, or
         # its first update (on DCGAN-initialised weights, BatchNorm gains near 1) takes a
         # gradient about 200x the later ones and fills RMSProp's running average with it.
@@ -130,8 +130,7 @@ class Trainer:
 
     def noise_std(self) -> float:
         """The instance noise's std at the current generator iteration (0: off)."""
-        noise = self.cfg.loss.instance_noise
-        return instance_noise_std(noise.std, noise.anneal_iters, self.iter)
+        return instance_noise_std(*self.instance_noise, self.iter)
 
     def clip_critic(self) -> None:
         """Clamp every critic parameter (BatchNorm's too) to [-c, c] when the objective clips."""

@@ -37,10 +37,11 @@ for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name !
 
 def display_order() -> list[str]:
     """The objectives in the reports' order: by their info's `rank` (the papers' first), then name."""
-    return sorted(OBJECTIVES.names(), key=lambda n: (_static_info(n).rank, n))
+    return sorted(OBJECTIVES.names(), key=lambda n: (default_info(n).rank, n))
 
 
-def _static_info(name: str):
+def default_info(name: str) -> ObjectiveInfo:
+    """The info of objective `name` at its YAML defaults (without building it)."""
     info = OBJECTIVES.meta(name)
     return info(**{k: v for k, v in loss_preset(name).items() if k not in SHARED_KEYS}) if callable(info) else info
 

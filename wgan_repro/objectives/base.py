@@ -99,7 +99,7 @@ class CriticBatch:
         n = real.shape[0]
         eps = torch.rand((n,) + (1,) * (real.dim() - 1), generator=self.rng, device=real.device)
         mixed = (eps * real + (1 - eps) * fake).requires_grad_(True)
-        out = self.critic(mixed.contiguous(memory_format=_memory_format(self.real))).float()
+        out = self.critic(mixed).float()          # elementwise ops keep the inputs' memory format
         (grad,) = torch.autograd.grad(out.sum(), mixed, create_graph=True)
         return grad.reshape(n, -1)
 
@@ -115,11 +115,6 @@ class CriticBatch:
         if self.fake is None or self.critic is None or not hasattr(self.critic, "encode"):
             raise MissingExtra("this objective needs an autoencoder critic's embedding (critic=autoencoder)")
         return self.critic.encode(self.fake)
-
-
-def _memory_format(x: torch.Tensor):
-    return torch.channels_last if x.dim() == 4 and x.is_contiguous(memory_format=torch.channels_last) \
-        and not x.is_contiguous() else torch.contiguous_format
 
 
 @dataclass

@@ -310,11 +310,16 @@ def run_params(run_dir: Path, meta: dict) -> dict:
 
 
 # --------------------------------------------------------------------------- helpers
-def _read_json(path: Path) -> Optional[dict]:
+def read_json_value(path: Path):
+    """The parsed JSON of `path`, or None when it is missing or not JSON."""
     try:
-        data = json.loads(path.read_text())
+        return json.loads(Path(path).read_text())
     except (OSError, ValueError):
         return None
+
+
+def _read_json(path: Path) -> Optional[dict]:
+    data = read_json_value(path)
     return data if isinstance(data, dict) else None
 
 

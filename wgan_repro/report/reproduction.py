@@ -42,7 +42,7 @@ from wgan_repro.report.claims import (
     condition_text,
     load_config,
 )
-from wgan_repro.report.collect import REPORT_DIR, ReportError, _read_json
+from wgan_repro.report.collect import REPORT_DIR, ReportError, _read_json, read_json_value
 from wgan_repro.report.html import CSS, VERDICT_CLASS
 from wgan_repro.report.theory_claims import THEORY_CLAIMS, claim_tasks, judge_theory
 
@@ -198,10 +198,7 @@ def sweep_results(repro: Path, part: Optional[dict]) -> list:
 
 
 def _read_json_list(path: Path) -> Optional[list]:
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
-        return None
+    data = read_json_value(path)
     return data if isinstance(data, list) and all(isinstance(d, dict) for d in data) else None
 
 

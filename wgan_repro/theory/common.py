@@ -20,10 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from torch import nn
 
 from wgan_repro.config import OptimConfig
-from wgan_repro.critic_update import clip_parameters, critic_update
+from wgan_repro.critic_update import critic_update
 from wgan_repro.objectives import LossTerms, Objective, get_objective, loss_preset
 from wgan_repro.presets import preset
-from wgan_repro.regularizers import add_instance_noise
 from wgan_repro.run_files import atomic_write_bytes, write_json
 from wgan_repro.run_layout import SUMMARY_FILE
 from wgan_repro.train import build_optimizer
@@ -90,16 +89,6 @@ def figure(nrows: int, ncols: int, width: float = 4.2, height: float = 3.4):
     return fig, axes
 
 
-def adam(params, lr: float) -> torch.optim.Optimizer:
-    """DCGAN's Adam (beta1 = 0.5), the GAN discriminators' optimizer."""
-    return build_optimizer(OptimConfig(name="adam", lr=lr, betas=[0.5, 0.999]), params)
-
-
-def rmsprop(params, lr: float) -> torch.optim.Optimizer:
-    """The WGAN paper's RMSProp (no momentum), the clipped critics' optimizer."""
-    return build_optimizer(OptimConfig(name="rmsprop", lr=lr), params)
-
-
 def paper_optimizer(objective: str, params, lr: float) -> torch.optim.Optimizer:
     """The optimizer of objective `objective`'s YAML file (conf/loss/<name>.yaml: RMSProp for the
     clipped critic, DCGAN's Adam for the GAN discriminator, ...) at learning rate `lr`."""
@@ -126,11 +115,6 @@ def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Modul
     return build_critic({**preset("critic", "mlp"), "hidden": hidden, "layers": layers}, (dim,)).to(device)
 
 
-def clip_weights(module: nn.Module, clip: float) -> None:
-    """Clamp every parameter of `module` to [-clip, clip] (Algorithm 1 of the WGAN paper)."""
-    clip_parameters(module, clip)
-
-
 def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Callable[[], torch.Tensor], *,
                  loss: "str | Objective", steps: int, optimizer: torch.optim.Optimizer, clip: Optional[float] = None,
                  noise_std: float = 0.0, noise_rng: Optional[torch.Generator] = None,
@@ -153,11 +137,6 @@ def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Call
         if measure and step in measure_at:
             measure(step)
     return terms
-
-
-def add_noise(x: torch.Tensor, std: float, rng: Optional[torch.Generator]) -> torch.Tensor:
-    """Instance noise N(0, std^2) on `x` (the training loop's own)."""
-    return add_instance_noise(x, std, rng)
 
 
 def grad_norm(loss: torch.Tensor, params: Sequence[torch.Tensor], retain_graph: bool = False) -> float:

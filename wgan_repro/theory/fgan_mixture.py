@@ -12,10 +12,11 @@ import numpy as np
 import pandas as pd
 import torch
 
+from wgan_repro.critic_update import critic_update
 from wgan_repro.objectives import GENERATOR_PHASE, build_objective, loss_preset
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
-from wgan_repro.theory.common import TheoryRun, critic_update, figure, fmt, fresh_mlp, log, paper_optimizer
+from wgan_repro.theory.common import TheoryRun, figure, fmt, fresh_mlp, log, paper_optimizer
 
 # the directly minimised divergences, on a density grid: name -> integrand of (p, q)
 DIRECT = {

@@ -20,9 +20,9 @@ import torch
 from wgan_repro.data import BatchSampler
 from wgan_repro.models import build_critic
 from wgan_repro.objectives import GENERATOR_PHASE, get_objective
+from wgan_repro.regularizers import add_instance_noise
 from wgan_repro.theory.common import (
     TheoryRun,
-    add_noise,
     grad_norm,
     is_discriminator,
     log,
@@ -100,7 +100,7 @@ def make_probe(trainer: Trainer, batches: int, noise_std: float, seed: int) -> l
         real = real.contiguous(memory_format=trainer.memory_format)
         z = torch.randn(batch_size, nz, generator=g, device=device)
         zeros = torch.zeros_like(real)
-        eps = (add_noise(zeros, noise_std, g), add_noise(zeros, noise_std, g)) if noise_std > 0 else (zeros, zeros)
+        eps = (add_instance_noise(zeros, noise_std, g), add_instance_noise(zeros, noise_std, g))
         probe.append((real, z, *eps))
     return probe
 
