@@ -49,6 +49,16 @@ class InstanceNoiseConfig:
 
 
 @dataclass
+class LrOnStallConfig:
+    """Cut both learning rates by `factor` when the estimate's mean over a `window` of generator
+    iterations is not below the best window's by `min_drop` x |best| (see wgan_repro/lr_on_stall.py)."""
+    enabled: bool = False
+    window: int = 1000
+    min_drop: float = 0.01
+    factor: float = 0.5
+
+
+@dataclass
 class LossConfig:
     """The keys every objective's YAML has; its own options (a penalty weight, a divergence, ...)
     sit beside them and are checked against the objective function's signature."""
@@ -59,6 +69,7 @@ class LossConfig:
     optim: OptimConfig = field(default_factory=OptimConfig)
     instance_noise: InstanceNoiseConfig = field(default_factory=InstanceNoiseConfig)
     historical_averaging: float = 0.0
+    lr_on_stall: LrOnStallConfig = field(default_factory=LrOnStallConfig)
 
 
 @dataclass
@@ -197,6 +208,8 @@ def _check_ranges(cfg: DictConfig) -> None:
          OmegaConf.to_container(cfg.loss.instance_noise), "needs std >= 0 and anneal_iters >= 0"),
         (cfg.loss.historical_averaging >= 0, "loss.historical_averaging", cfg.loss.historical_averaging,
          "must be >= 0 (0: off; a weight of the penalty ||theta - its running mean||^2)"),
+        (cfg.loss.lr_on_stall.window >= 1 and cfg.loss.lr_on_stall.min_drop >= 0 and 0 < cfg.loss.lr_on_stall.factor < 1,
+         "loss.lr_on_stall", OmegaConf.to_container(cfg.loss.lr_on_stall), "needs window >= 1, min_drop >= 0, 0 < factor < 1"),
         (cfg.loss.warmup.critic_steps >= 1 and cfg.loss.warmup.every >= 1 and cfg.loss.warmup.iters >= 0,
          "loss.warmup", OmegaConf.to_container(cfg.loss.warmup), "needs critic_steps >= 1, every >= 1, iters >= 0"),
         (cfg.train.iters >= 1, "train.iters", cfg.train.iters, "must be >= 1"),

@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from wgan_repro.critic_update import clip_parameters, critic_update
 from wgan_repro.data import BatchSampler, load_dataset
+from wgan_repro.lr_on_stall import build_stall_halving
 from wgan_repro.models import build_critic, build_generator
 from wgan_repro.objectives import GENERATOR_PHASE, CriticBatch, LossTerms, build_objective, objective_record
 from wgan_repro.registry import ConfigError
@@ -100,6 +101,7 @@ class Trainer:
         weight = cfg.loss.historical_averaging
         self.averages = ({"generator": HistoricalAverage(self.generator.parameters(), weight),
                           "critic": HistoricalAverage(self.critic.parameters(), weight)} if weight > 0 else {})
+        self.stall = build_stall_halving(cfg.loss.lr_on_stall)   # BEGAN's learning-rate halving, or None
         self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         n_fixed = cfg.train.grid_size if self.data.is_image else 1000
         self.fixed_noise = self.sample_noise(n_fixed)
@@ -189,6 +191,7 @@ class Trainer:
             "fixed_noise": self.fixed_noise,
             "objective_state": dict(self.objective_state),
             "historical_averages": {k: v.state_dict() for k, v in self.averages.items()},
+            "lr_on_stall": self.stall.state_dict() if self.stall is not None else None,
             "identity": identity(self.cfg),
             "threads": self.threads,
         }
@@ -236,6 +239,8 @@ class Trainer:
                                 for k, v in (state.get("objective_state") or {}).items()}
         for name, average in self.averages.items():
             average.load_state_dict(state["historical_averages"][name])
+        if self.stall is not None:
+            self.stall.load_state_dict(state["lr_on_stall"])
         saved_threads = state.get("threads")
         if saved_threads is not None and saved_threads != self.threads and self.device.type == "cpu":
             log.warning("resuming with %d CPU threads where the checkpoint was written with %d: the numerics "
@@ -327,6 +332,8 @@ class Trainer:
         pending: list[dict] = []
         while self.iter < cfg.iters:
             row = self.generator_iteration()
+            if self.stall is not None:
+                self.stall.observe(self.iter, row["estimate"], (self.opt_g, self.opt_d))
             self.elapsed = time.perf_counter() - start
             last = self.iter == cfg.iters
             if self.iter % cfg.log_every == 0 or last:
