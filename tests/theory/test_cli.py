@@ -35,10 +35,11 @@ def finished(run_dir: Path, proc) -> dict:
 def test_optimal_critic_command_writes_figure_csv_and_finding(tmp_path):
     run_dir = tmp_path / "run"
     proc = run_cli("experiment=optimal_critic", "theory.disc_steps=1000", "theory.critic_steps=300",
-                   "theory.grid_points=201", f"hydra.run.dir={run_dir}")
+                   "theory.energy_steps=300", "theory.grid_points=201", f"hydra.run.dir={run_dir}")
     summary = finished(run_dir, proc)
     curves = pd.read_csv(run_dir / "curves.csv")
-    assert list(curves.columns) == ["x", "p_real", "p_fake", "D", "f", "grad_gan", "grad_wgan"] and len(curves) == 201
+    assert list(curves.columns) == ["x", "p_real", "p_fake", "D", "f", "grad_gan", "grad_wgan", "energy",
+                                    "grad_energy"] and len(curves) == 201
     assert summary["task"] == "optimal_critic" and summary["options"]["disc_steps"] == 1000
     assert summary["options"]["fake_mean"] == 2.0                     # the defaults are recorded too
     assert summary["share_fakes_gan_vanished"] > 0.9 and summary["median_relative_grad_wgan_at_fakes"] > 0.1

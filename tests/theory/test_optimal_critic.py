@@ -1,7 +1,10 @@
 import json
 
 import pandas as pd
+import pytest
 
+from wgan_repro.presets import preset
+from wgan_repro.registry import ConfigError
 from wgan_repro.theory.optimal_critic import optimal_critic
 
 
@@ -23,3 +26,21 @@ def test_critic_gradient_is_alive_where_the_discriminator_has_vanished(toy_run):
     assert summary["critic_linear_r2"] > 0.9
     assert summary["share_fakes_gan_vanished"] == vanished.mean()
     assert "finding" in summary and json.dumps(summary)
+
+
+def test_the_energy_critic_is_low_on_the_data_above_the_margin_at_the_fakes(toy_run):
+    summary = optimal_critic(toy_run, discriminator="gan", critic_objective="wgan", disc_steps=200, critic_steps=50,
+                             energy_objective="ebgan", energy_steps=1000, n_fake=512, grid_points=201)
+    margin = preset("loss", "ebgan")["margin"]
+    at_fakes = pd.read_csv(toy_run.run_dir / "fake_gradients.csv")
+    # the EBGAN critic loss E[D(x)] + E[max(0, m - D(G(z)))] is minimal at 0 on the data, >= m at the fakes
+    assert summary["mean_energy_at_reals"] < 0.1 * margin
+    assert (at_fakes.energy >= margin).mean() > 0.95
+    assert summary["mean_energy_at_fakes"] == pytest.approx(at_fakes.energy.mean())
+    assert 0 <= summary["share_fakes_energy_toward_real"] <= 1 and "energy critic" in summary["finding"]
+
+
+def test_an_objective_without_an_energy_critic_is_refused(toy_run):
+    with pytest.raises(ConfigError, match="theory.energy_objective='wgan' is not an energy-based objective"):
+        optimal_critic(toy_run, discriminator="gan", critic_objective="wgan", disc_steps=1, critic_steps=1,
+                       energy_objective="wgan")

@@ -6,18 +6,29 @@ discriminator saturates (D = 0 where the fakes are, so the gradient of the gener
 E[log(1 - D(x))] vanishes there); the critic is close to linear, so -f gives a usable gradient
 at every fake sample.
 
-Files: `curves.csv` (x, both densities, D(x), f(x), each generator loss's gradient in x),
-`fake_gradients.csv` (the same gradients at fresh fake samples), `figure.png`.
+Optionally an energy critic beside them (`energy_objective`, EBGAN: an autoencoder whose
+reconstruction error is the energy). Its loss is minimal for an energy 0 on the data and any
+energy of at least the margin m at the fakes: a flat m there would give the generator's E[D(x)]
+no gradient, like the saturated discriminator, but nothing pushes the energy down to m, and an
+autoencoder's reconstruction error keeps growing away from the data it reconstructs. The
+experiment measures which of the two the trained critic does.
+
+Files: `curves.csv` (x, both densities, D(x), f(x), each generator loss's gradient in x, and
+the energy E(x) with its gradient), `fake_gradients.csv` (the same at fresh fake samples),
+`figure.png`.
 """
 from __future__ import annotations
 
 import math
+from typing import Optional
 
 import numpy as np
 import pandas as pd
 import torch
 
+from wgan_repro.models import build_critic
 from wgan_repro.objectives import GENERATOR_PHASE, get_objective
+from wgan_repro.presets import selected
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
 from wgan_repro.theory.common import TheoryRun, figure, fmt, fresh_mlp, objective_clip, paper_optimizer, train_critic
@@ -42,14 +53,37 @@ def generator_gradients(disc: torch.nn.Module, critic: torch.nn.Module, x: torch
             "grad_gan": g_gan[:, 0].numpy(force=True), "grad_wgan": g_wgan[:, 0].numpy(force=True)}
 
 
+def energy_gradients(energy_critic: torch.nn.Module, x: torch.Tensor) -> dict:
+    """At points x (N, 1): the energy E(x) and its gradient in x, the per-point gradient of the
+    EBGAN generator's E[D(G(z))] (its pull-away term, a property of a whole batch, left out)."""
+    x = x.detach().clone().requires_grad_(True)
+    energy = energy_critic(x)
+    (grad,) = torch.autograd.grad(energy.sum(), x)
+    return {"energy": energy.detach().numpy(force=True), "grad_energy": grad[:, 0].numpy(force=True)}
+
+
+def fresh_energy_critic(objective: str, hidden: int, layers: int, seed: int, device) -> torch.nn.Module:
+    """A freshly initialised (seeded) critic of the kind objective `objective`'s YAML file selects
+    (the autoencoder, with that file's energy), as MLPs of `layers` x `hidden` on 1-D points."""
+    settings = selected("loss", objective, "critic")
+    if settings is None or not get_objective(objective).info.energy_critic:
+        raise ConfigError(f"theory.energy_objective={objective!r} is not an energy-based objective: "
+                          "use one whose critic is an autoencoder (or null to leave it out)")
+    torch.manual_seed(seed)
+    return build_critic({**settings, "hidden": hidden, "layers": layers, "ndf": 1}, (1,)).to(device)
+
+
 @THEORY.register("optimal_critic")
 def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, real_mean: float = -2.0, fake_mean: float = 2.0, std: float = 0.5,
                    batch_size: int = 256, hidden: int = 64, layers: int = 2, disc_steps: int = 2000,
                    disc_lr: float = 1e-3, clip: float = 0.01, critic_steps: int = 1000, critic_lr: float = 5e-3,
-                   n_fake: int = 2048, grid_points: int = 601) -> dict:
+                   n_fake: int = 2048, grid_points: int = 601, energy_objective: Optional[str] = None,
+                   energy_steps: int = 2000, energy_lr: float = 1e-3) -> dict:
     """Train a discriminator of objective `discriminator` (the minimax GAN) and a critic of
     `critic_objective` (the WGAN, clipped at `clip`), each with its YAML file's optimizer, MLPs of
-    `layers` x `hidden`, on the two Gaussians; compare their values and generator gradients."""
+    `layers` x `hidden`, on the two Gaussians; compare their values and generator gradients.
+    With `energy_objective` (EBGAN), also its energy critic (autoencoder MLPs of the same size),
+    trained `energy_steps` steps with its YAML file's optimizer at `energy_lr`."""
     if std <= 0 or real_mean == fake_mean:
         raise ConfigError(f"theory.std={std} must be > 0 and theory.real_mean != theory.fake_mean")
     device = run.device
@@ -68,19 +102,28 @@ def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, re
     train_critic(critic, real, fake, loss=critic_objective, steps=critic_steps,
                  optimizer=paper_optimizer(critic_objective, critic.parameters(), critic_lr),
                  clip=objective_clip(critic_objective, clip))
+    energy_critic = None
+    if energy_objective is not None:
+        energy_critic = fresh_energy_critic(energy_objective, hidden, layers, run.seed, device)
+        train_critic(energy_critic, real, fake, loss=energy_objective, steps=energy_steps,
+                     optimizer=paper_optimizer(energy_objective, energy_critic.parameters(), energy_lr))
+
+    def gradients(points: torch.Tensor) -> dict:
+        out = generator_gradients(disc, critic, points, discriminator, critic_objective)
+        return {**out, **energy_gradients(energy_critic, points)} if energy_critic is not None else out
 
     lo, hi = min(real_mean, fake_mean) - 4 * std - 1, max(real_mean, fake_mean) + 4 * std + 1
     x = np.linspace(lo, hi, grid_points)
     curves = pd.DataFrame({"x": x, "p_real": gaussian_pdf(x, real_mean, std), "p_fake": gaussian_pdf(x, fake_mean, std),
-                           **generator_gradients(disc, critic, torch.tensor(x, dtype=torch.float32, device=device)[:, None],
-                                               discriminator, critic_objective)})
+                           **gradients(torch.tensor(x, dtype=torch.float32, device=device)[:, None])})
     run.write_csv(curves, "curves.csv")
     fakes = fake_mean + std * torch.randn(n_fake, 1, generator=rng, device=device)
-    at_fakes = pd.DataFrame({"x": fakes[:, 0].numpy(force=True), **generator_gradients(disc, critic, fakes, discriminator, critic_objective)})
+    at_fakes = pd.DataFrame({"x": fakes[:, 0].numpy(force=True), **gradients(fakes)})
     run.write_csv(at_fakes, "fake_gradients.csv")
 
     summary = summarize(curves, at_fakes, real_mean, fake_mean, std)
-    plot(run, curves, clip, real_mean, fake_mean, std)
+    plot(run, curves, clip, real_mean, fake_mean, std,
+         get_objective(energy_objective).info.label if energy_objective is not None else "")
     return summary
 
 
@@ -112,6 +155,15 @@ def summarize(curves: pd.DataFrame, at_fakes: pd.DataFrame, real_mean: float, fa
         "critic_linear_r2": r2,
         "critic_slope": float(fit[0]),
     }
+    if "energy" in at_fakes:
+        rel_energy = at_fakes.grad_energy.abs() / curves.grad_energy.abs().max()
+        summary.update({
+            "mean_energy_at_fakes": float(at_fakes.energy.mean()),
+            "mean_energy_at_reals": float(curves.energy[(curves.x - real_mean).abs() <= 2 * std].mean()),
+            "median_relative_grad_energy_at_fakes": float(rel_energy.median()),
+            "share_fakes_energy_vanished": float((rel_energy < 1e-3).mean()),
+            "share_fakes_energy_toward_real": float((-np.sign(at_fakes.grad_energy) == toward_real).mean()),
+        })
     summary["finding"] = (
         f"at the fake samples the saturated discriminator (mean D = {fmt(summary['mean_D_at_fakes'])}) gives a "
         f"median gradient of {fmt(summary['median_relative_grad_gan_at_fakes'])} of its peak "
@@ -120,10 +172,18 @@ def summarize(curves: pd.DataFrame, at_fakes: pd.DataFrame, real_mean: float, fa
         f"of its peak, non-zero (> 0.1) at {100 * summary['share_of_those_wgan_nonzero']:.1f}% of those fakes "
         f"and pointing toward the real data at {100 * descends_wgan:.1f}% of all fakes"
     )
+    if "energy" in at_fakes:
+        summary["finding"] += (
+            f"; the energy critic (mean energy {fmt(summary['mean_energy_at_reals'])} on the data, "
+            f"{fmt(summary['mean_energy_at_fakes'])} at the fakes) gives them a median gradient of "
+            f"{fmt(summary['median_relative_grad_energy_at_fakes'])} of its peak (< 1e-3 at "
+            f"{100 * summary['share_fakes_energy_vanished']:.1f}% of them), toward the real data at "
+            f"{100 * summary['share_fakes_energy_toward_real']:.1f}% of them")
     return summary
 
 
-def plot(run: TheoryRun, curves: pd.DataFrame, clip: float, real_mean: float, fake_mean: float, std: float) -> None:
+def plot(run: TheoryRun, curves: pd.DataFrame, clip: float, real_mean: float, fake_mean: float, std: float,
+         energy_label: str = "") -> None:
     fig, axes = figure(1, 2, width=5.0, height=3.8)
     a, b = axes[0]
     scale = max(curves.p_real.max(), curves.p_fake.max())
@@ -133,6 +193,9 @@ def plot(run: TheoryRun, curves: pd.DataFrame, clip: float, real_mean: float, fa
     a.set(xlabel="x", ylabel="density, D(x)", ylim=(-0.03, 1.1), title="(a) optimal discriminator and critic")
     twin = a.twinx()
     twin.plot(curves.x, curves.f, color="tab:cyan", ls="--", label=f"clipped critic f(x) (c = {clip})")
+    if "energy" in curves:
+        a.plot(curves.x, curves.energy / curves.energy.max(), color="tab:purple", ls=":",
+               label=f"{energy_label} energy critic E(x) / its max")
     twin.set_ylabel("critic f(x)")
     twin.grid(False)
     handles = a.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
@@ -143,6 +206,9 @@ def plot(run: TheoryRun, curves: pd.DataFrame, clip: float, real_mean: float, fa
         b.axvspan(mean - 2 * std, mean + 2 * std, color=color, alpha=0.12, label=f"{name} samples (± 2 std)")
     b.plot(curves.x, curves.grad_gan.abs().clip(lower=floor), color="tab:red", label="|d/dx log(1 − D(x))|  (GAN)")
     b.plot(curves.x, curves.grad_wgan.abs().clip(lower=floor), color="tab:cyan", ls="--", label="|d/dx (−f(x))|  (WGAN)")
+    if "energy" in curves:
+        b.plot(curves.x, curves.grad_energy.abs().clip(lower=floor), color="tab:purple", ls=":",
+               label=f"|d/dx E(x)|  ({energy_label})")
     b.set_yscale("log")
     b.set(xlabel="x", ylabel=f"gradient for the generator (0 drawn at {floor:g})",
           title="(b) the gradient each gives a sample at x")
