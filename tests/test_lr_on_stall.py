@@ -45,7 +45,9 @@ def test_a_fall_smaller_than_min_drop_counts_as_a_stall():
 
 
 def test_the_state_carries_a_half_finished_window_across_a_restart():
-    values = [0.5, 0.4, 0.45, 0.44, 0.47, 0.46, 0.44, 0.45, 0.2]   # window means 0.45, 0.457 (a stall), 0.363
+    # window means 0.5, 0.367 (progress: the 0.1 carried across the restart decides it; without it
+    # the window would be 0.5, a stall), 0.5 (a stall)
+    values = [0.5, 0.5, 0.5, 0.1, 0.5, 0.5, 0.5, 0.5, 0.5]
     whole = StallHalving(window=3, min_drop=0.0, factor=0.5)
     expected = _feed(whole, values, _optimizers())
     first, optimizers = StallHalving(window=3, min_drop=0.0, factor=0.5), _optimizers()
@@ -53,7 +55,15 @@ def test_the_state_carries_a_half_finished_window_across_a_restart():
     second = StallHalving(window=3, min_drop=0.0, factor=0.5)
     second.load_state_dict(first.state_dict())
     cuts += _feed(second, values[4:], optimizers, start=5)
-    assert cuts == expected == [6]
+    assert cuts == expected == [9]
+    assert second.best == pytest.approx(whole.best) == pytest.approx(1.1 / 3)
+
+
+def test_a_window_that_is_not_finite_is_skipped():
+    optimizers = _optimizers()
+    tracker = StallHalving(window=2, min_drop=0.0, factor=0.5)
+    assert _feed(tracker, [float("nan"), 1.0, 0.5, 0.5, 0.4, float("inf"), 0.6, 0.6], optimizers) == [8]
+    assert tracker.best == 0.5
 
 
 def test_the_trainer_cuts_both_learning_rates_when_m_global_stalls(compose_cfg, tmp_path, caplog):
@@ -71,8 +81,9 @@ def test_the_trainer_cuts_both_learning_rates_when_m_global_stalls(compose_cfg, 
     assert sum("learning rates x 0.5" in r.getMessage() for r in caplog.records) == 2
 
 
-def test_a_resumed_run_cuts_at_the_same_iteration_as_an_uninterrupted_one(compose_cfg, tmp_path):
-    options = ("loss.lr_on_stall.enabled=true", "loss.lr_on_stall.window=3", "loss.lr_on_stall.min_drop=1.0",
+@pytest.mark.parametrize("min_drop", [0.0, 1.0])     # the run's own estimates decide; every window stalls
+def test_a_resumed_run_cuts_at_the_same_iteration_as_an_uninterrupted_one(compose_cfg, tmp_path, min_drop):
+    options = ("loss.lr_on_stall.enabled=true", "loss.lr_on_stall.window=3", f"loss.lr_on_stall.min_drop={min_drop}",
                "train.checkpoint_every=2")
     full = validate(compose_cfg(*SMOKE, *options, "train.iters=8"))
     train(full, tmp_path / "full")
@@ -80,8 +91,12 @@ def test_a_resumed_run_cuts_at_the_same_iteration_as_an_uninterrupted_one(compos
     assert train(full, tmp_path / "resumed") == "finished"
     a, b = (pd.read_csv(tmp_path / run / "metrics.csv").drop(columns=["wall_time"]) for run in ("full", "resumed"))
     pd.testing.assert_frame_equal(a, b)
-    state = torch.load(tmp_path / "resumed" / "checkpoints" / "last.pt", weights_only=True)
-    assert state["lr_on_stall"]["halvings"] == [6]
+    saved = [torch.load(tmp_path / run / "checkpoints" / "last.pt", weights_only=True) for run in ("full", "resumed")]
+    assert saved[0]["lr_on_stall"] == saved[1]["lr_on_stall"]
+    for name in ("opt_g", "opt_d"):
+        assert saved[0][name]["param_groups"][0]["lr"] == saved[1][name]["param_groups"][0]["lr"]
+    if min_drop == 1.0:
+        assert saved[1]["lr_on_stall"]["halvings"] == [6]
 
 
 def test_a_bad_setting_is_refused_with_the_key(compose_cfg):

@@ -2,16 +2,20 @@
 Sec. 4: "a learning rate of 0.0001, decayed by a factor of 2 when the measure of convergence
 stalls"). The setting is `loss.lr_on_stall` (conf/config.yaml; off by default).
 
-The estimate is averaged over windows of `window` generator iterations. At the end of a window
-its mean is compared with the best window mean so far: if it is not lower by at least
-`min_drop` (a share of the best's size), both networks' learning rates are multiplied by
-`factor`. Only meaningful for an estimate that falls as training converges (BEGAN's M_global, a
-W-estimate). The tracker's state goes into the checkpoint, and the optimizers' state holds the
-learning rates, so a resumed run halves at the same iterations.
+The estimate is averaged over windows of `window` generator iterations (warm-up iterations
+included). At the end of a window its mean is compared with the best window mean so far: unless
+it is lower by more than `min_drop` (a share of the best's size), both networks' learning rates
+are multiplied by `factor`. The first window is the baseline and is never a stall; a window
+whose mean is not finite (a diverging run) is skipped. There is no floor on the rate. Only
+meaningful for an estimate that falls as training converges (BEGAN's M_global, a W-estimate
+after its first rise); an estimate clipped at 0 (EBGAN's TV) would stall once it reaches 0. The
+tracker's state goes into the checkpoint, and the optimizers' state holds the learning rates,
+so a resumed run halves at the same iterations.
 """
 from __future__ import annotations
 
 import logging
+import math
 from typing import Iterable, Optional
 
 import torch
@@ -43,6 +47,8 @@ class StallHalving:
             return False
         mean = float(self.total) / self.count
         self.total, self.count = None, 0
+        if not math.isfinite(mean):
+            return False
         if self.best is None or mean < self.best - self.min_drop * abs(self.best):
             self.best = mean
             return False

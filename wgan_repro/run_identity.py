@@ -1,7 +1,8 @@
 """What makes a checkpoint belong to a run: the config sections that define it (model, critic,
 loss, data, arch, seed), compared after each registered option's compatibility notes are
 applied, so that a run started before an option was added or renamed still resumes when the
-new option holds the value that reproduces it (e.g. `critic.batchnorm: true` -> `norm: batch`)."""
+new option holds the value that reproduces it (e.g. `critic.batchnorm: true` -> `norm: batch`).
+A block switched off (`enabled: false`) is compared by that switch alone."""
 from __future__ import annotations
 
 from omegaconf import DictConfig, OmegaConf
@@ -36,7 +37,8 @@ def canonical(section: str, values):
             out[new] = mapping.get(out.pop(old), out.get(old))
     for option, value in compat.get("added", {}).items():
         out.setdefault(option, value)
-    return out
+    # a switched-off block (`enabled: false`) is the same run whatever its other settings say
+    return {k: {"enabled": False} if isinstance(v, dict) and v.get("enabled") is False else v for k, v in out.items()}
 
 
 def differing(saved: dict, current: dict) -> list[str]:

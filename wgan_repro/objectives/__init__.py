@@ -30,7 +30,7 @@ SHARED_KEYS = ("name", "n_critic", "clip", "warmup", "optim", "instance_noise", 
                "lr_on_stall")
 # Shared keys added since runs were first made, with the values that reproduce those runs.
 SHARED_ADDED = {"instance_noise": {"std": 0.0, "anneal_iters": 0}, "historical_averaging": 0.0,
-                "lr_on_stall": {"enabled": False, "window": 1000, "min_drop": 0.01, "factor": 0.5}}
+                "lr_on_stall": {"enabled": False}}
 
 # Every module of this package registers its objectives when imported: a new one needs no list.
 for _module in sorted(m.name for m in pkgutil.iter_modules(__path__) if m.name != "base"):

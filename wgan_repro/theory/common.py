@@ -117,23 +117,25 @@ def fresh_mlp(dim: int, hidden: int, layers: int, seed: int, device) -> nn.Modul
 
 def train_critic(critic: nn.Module, real: Callable[[], torch.Tensor], fake: Callable[[], torch.Tensor], *,
                  loss: "str | Objective", steps: int, optimizer: torch.optim.Optimizer, clip: Optional[float] = None,
-                 noise_std: float = 0.0, noise_rng: Optional[torch.Generator] = None,
+                 noise_std: float = 0.0, noise_rng: Optional[torch.Generator] = None, state: Optional[dict] = None,
                  measure: Optional[Callable[[int], None]] = None, measure_at: Iterable[int] = ()) -> LossTerms:
     """Train `critic` for `steps` updates of objective `loss` (a name or a built objective) on
     batches from `real()` and `fake()`, each through the training loop's own critic update.
 
     `clip` clamps its weights after every step (WGAN); `noise_std` > 0 adds N(0, noise_std^2)
-    to both inputs (instance noise). `measure(step)` is called after the steps listed in
+    to both inputs (instance noise). `state` is the objective's own state (BEGAN's k_t), carried
+    from step to step as the trainer carries it. `measure(step)` is called after the steps listed in
     `measure_at` (0: before the first update). Returns the loss terms of the last step.
     """
     objective = get_objective(loss) if isinstance(loss, str) else loss
+    state = {} if state is None else state
     measure_at = set(measure_at)
     if measure and 0 in measure_at:
         measure(0)
     terms = None
     for step in range(1, steps + 1):
         terms, _, _ = critic_update(critic, optimizer, objective, real(), fake(), clip=clip, rng=noise_rng,
-                                    noise_std=noise_std)
+                                    noise_std=noise_std, state=state)
         if measure and step in measure_at:
             measure(step)
     return terms

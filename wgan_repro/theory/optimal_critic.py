@@ -27,7 +27,7 @@ import pandas as pd
 import torch
 
 from wgan_repro.models import build_critic
-from wgan_repro.objectives import GENERATOR_PHASE, get_objective
+from wgan_repro.objectives import GENERATOR_PHASE, OBJECTIVES, get_objective
 from wgan_repro.presets import selected
 from wgan_repro.registry import ConfigError
 from wgan_repro.theory import THEORY
@@ -62,13 +62,21 @@ def energy_gradients(energy_critic: torch.nn.Module, x: torch.Tensor) -> dict:
     return {"energy": energy.detach().numpy(force=True), "grad_energy": grad[:, 0].numpy(force=True)}
 
 
-def fresh_energy_critic(objective: str, hidden: int, layers: int, seed: int, device) -> torch.nn.Module:
-    """A freshly initialised (seeded) critic of the kind objective `objective`'s YAML file selects
-    (the autoencoder, with that file's energy), as MLPs of `layers` x `hidden` on 1-D points."""
+def check_energy_objective(objective: str) -> dict:
+    """The critic settings an energy-based objective's YAML selects; one line naming the valid
+    objectives (unknown name) or the problem (not energy-based) otherwise."""
+    OBJECTIVES.get(objective)
     settings = selected("loss", objective, "critic")
     if settings is None or not get_objective(objective).info.energy_critic:
         raise ConfigError(f"theory.energy_objective={objective!r} is not an energy-based objective: "
                           "use one whose critic is an autoencoder (or null to leave it out)")
+    return settings
+
+
+def fresh_energy_critic(objective: str, hidden: int, layers: int, seed: int, device) -> torch.nn.Module:
+    """A freshly initialised (seeded) critic of the kind objective `objective`'s YAML file selects
+    (the autoencoder, with that file's energy), as MLPs of `layers` x `hidden` on 1-D points."""
+    settings = check_energy_objective(objective)
     torch.manual_seed(seed)
     return build_critic({**settings, "hidden": hidden, "layers": layers, "ndf": 1}, (1,)).to(device)
 
@@ -86,14 +94,17 @@ def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, re
     trained `energy_steps` steps with its YAML file's optimizer at `energy_lr`."""
     if std <= 0 or real_mean == fake_mean:
         raise ConfigError(f"theory.std={std} must be > 0 and theory.real_mean != theory.fake_mean")
+    if energy_objective is not None:
+        check_energy_objective(energy_objective)
     device = run.device
     rng = run.rng(1)
 
-    def real():
-        return real_mean + std * torch.randn(batch_size, 1, generator=rng, device=device)
+    def batches(generator: torch.Generator):
+        """Samplers of real and of fake batches drawing from `generator`."""
+        return (lambda: real_mean + std * torch.randn(batch_size, 1, generator=generator, device=device),
+                lambda: fake_mean + std * torch.randn(batch_size, 1, generator=generator, device=device))
 
-    def fake():
-        return fake_mean + std * torch.randn(batch_size, 1, generator=rng, device=device)
+    real, fake = batches(rng)
 
     disc = fresh_mlp(1, hidden, layers, run.seed, device)
     train_critic(disc, real, fake, loss=discriminator, steps=disc_steps,
@@ -103,9 +114,9 @@ def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, re
                  optimizer=paper_optimizer(critic_objective, critic.parameters(), critic_lr),
                  clip=objective_clip(critic_objective, clip))
     energy_critic = None
-    if energy_objective is not None:
+    if energy_objective is not None:            # its own random stream: the numbers above do not depend on it
         energy_critic = fresh_energy_critic(energy_objective, hidden, layers, run.seed, device)
-        train_critic(energy_critic, real, fake, loss=energy_objective, steps=energy_steps,
+        train_critic(energy_critic, *batches(run.rng(2)), loss=energy_objective, steps=energy_steps,
                      optimizer=paper_optimizer(energy_objective, energy_critic.parameters(), energy_lr))
 
     def gradients(points: torch.Tensor) -> dict:
@@ -130,7 +141,9 @@ def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, re
 def summarize(curves: pd.DataFrame, at_fakes: pd.DataFrame, real_mean: float, fake_mean: float, std: float) -> dict:
     """Each gradient at the fakes relative to its largest size on the grid, the share of fakes where
     the discriminator's has vanished (< 1e-3 of its peak) and the critic's has not (> 0.1 of its
-    peak), and how linear the critic is between the two distributions."""
+    peak), and how linear the critic is between the two distributions. With an energy critic:
+    its mean energy at the fakes and on the grid within 2 std of the real mean (the data's
+    region), its relative gradient at the fakes and the share it moves toward the real data."""
     peak_gan, peak_wgan = curves.grad_gan.abs().max(), curves.grad_wgan.abs().max()
     rel_gan = at_fakes.grad_gan.abs() / peak_gan
     rel_wgan = at_fakes.grad_wgan.abs() / peak_wgan
