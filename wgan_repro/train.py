@@ -24,6 +24,7 @@ from omegaconf import DictConfig, OmegaConf
 
 from wgan_repro.critic_update import clip_parameters, critic_update
 from wgan_repro.data import BatchSampler, load_dataset
+from wgan_repro.dead_critic import DeadCriticWatch
 from wgan_repro.lr_on_stall import build_stall_halving
 from wgan_repro.models import build_critic, build_generator
 from wgan_repro.objectives import GENERATOR_PHASE, CriticBatch, LossTerms, build_objective, objective_record
@@ -102,6 +103,7 @@ class Trainer:
         self.averages = ({"generator": HistoricalAverage(self.generator.parameters(), weight),
                           "critic": HistoricalAverage(self.critic.parameters(), weight)} if weight > 0 else {})
         self.stall = build_stall_halving(cfg.loss.lr_on_stall)   # BEGAN's learning-rate halving, or None
+        self.dead_critic = DeadCriticWatch()    # one warning when the critic's output stops depending on its input
         self.noise = torch.Generator(device=self.device).manual_seed(cfg.seed + 1)
         n_fixed = cfg.train.grid_size if self.data.is_image else 1000
         self.fixed_noise = self.sample_noise(n_fixed)
@@ -347,6 +349,7 @@ class Trainer:
                 diverged = next((r for r in rows if not all(math.isfinite(r[k]) for k in LOSS_KEYS)), None)
                 written = rows[: rows.index(diverged) + 1] if diverged else rows
                 writer.append(written)
+                self.dead_critic.rows(written)
                 if self.tb is not None:
                     self.tb.rows(written)
                 if diverged:
