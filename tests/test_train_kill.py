@@ -81,7 +81,9 @@ def test_sigkill_at_random_points_then_resume_gives_the_uninterrupted_files(refe
 
 
 STATEFUL = {   # (overrides, critic steps per generator step)
-    "began": (("loss=began",), 1),                                                       # k_t
+    "began": (("loss=began", "loss.lr_on_stall.enabled=true", "loss.lr_on_stall.window=10",
+               "loss.lr_on_stall.min_drop=1.0"), 1),             # k_t, the learning-rate halving (cuts from 20 on)
+    "vbn_minibatch": (("loss=nsgan", "model.vbn=true", "critic.minibatch_kernels=4"), 1),   # the fixed reference batch
     "wgan_gp": (("loss=wgan_gp", "critic.norm=layer"), 5),                               # the penalty's draws
     "spectral_averaging": (("loss=hinge", "critic.norm=spectral", "loss.historical_averaging=0.1",
                             "loss.instance_noise.std=0.1"), 1),          # power iterations, running means, noise
@@ -99,6 +101,8 @@ def test_a_stateful_option_killed_and_resumed_gives_the_uninterrupted_files(tmp_
     if name == "began":
         k_t = pd.read_csv(tmp_path / "killed" / "metrics.csv")["k_t"]
         assert k_t.iloc[0] == 0 and k_t.iloc[-1] > 0          # the equilibrium term moved and was resumed
+        saved = torch.load(tmp_path / "killed" / "checkpoints" / "last.pt", weights_only=True)
+        assert saved["lr_on_stall"]["halvings"] == [20, 30, 40, 50, 60]     # every window after the first stalls
 
 
 def test_sigterm_saves_a_checkpoint_and_the_same_command_resumes(reference, tmp_path, fake_data_root):
