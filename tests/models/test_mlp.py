@@ -5,7 +5,7 @@ from wgan_repro.presets import preset
 
 
 def test_mlp_generator_has_four_hidden_relu_layers_of_512_and_tanh_for_images():
-    g = build_generator({"name": "mlp", "nz": 100}, (1, 32, 32))
+    g = build_generator({**preset("model", "mlp"), "nz": 100}, (1, 32, 32))
     linear = [m for m in g.modules() if isinstance(m, torch.nn.Linear)]
     assert [m.out_features for m in linear] == [512, 512, 512, 512, 1024]
     x = g(torch.randn(3, 100) * 100)

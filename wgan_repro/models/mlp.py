@@ -65,7 +65,13 @@ class MLPCritic(nn.Module):
 
 
 @GENERATORS.register("mlp")
-def mlp_generator(data_shape: tuple, nz: int = 100, hidden: int = 512, layers: int = 4) -> MLPGenerator:
+def mlp_generator(data_shape: tuple, nz: int, hidden: int, layers: int) -> MLPGenerator:
+    """MLP generator of ReLU layers (conf/model/mlp.yaml: the WGAN paper's Fig. 7, 4 x 512).
+
+    nz: noise dimension (arch.nz).
+    hidden: units per hidden layer.
+    layers: hidden layers.
+    """
     return MLPGenerator(data_shape, nz, hidden, layers)
 
 
