@@ -286,7 +286,6 @@ def _check_column(cond: dict, summary: pd.DataFrame, settings: Optional[dict], c
 
 def _check_comparison(cond: dict, summary: pd.DataFrame, settings: Optional[dict], scope: str) -> ConditionResult:
     """Judge a `more_than` / `less_than` condition: the two selections' means over their finished runs."""
-    settings = {**DEFAULT_SETTINGS, **(settings or {})}
     key = next(k for k in COMPARE if k in cond)
     metric, text, by = cond["metric"], condition_text(cond), float(cond.get("by", 0))
     sides = []

@@ -94,9 +94,10 @@ def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, re
     trained `energy_steps` steps with its YAML file's optimizer at `energy_lr`."""
     if std <= 0 or real_mean == fake_mean:
         raise ConfigError(f"theory.std={std} must be > 0 and theory.real_mean != theory.fake_mean")
-    if energy_objective is not None:
-        check_energy_objective(energy_objective)
     device = run.device
+    # built first, so a bad name stops before anything trains (each network seeds its own init)
+    energy_critic = (fresh_energy_critic(energy_objective, hidden, layers, run.seed, device)
+                     if energy_objective is not None else None)
     rng = run.rng(1)
 
     def batches(generator: torch.Generator):
@@ -113,9 +114,7 @@ def optimal_critic(run: TheoryRun, discriminator: str, critic_objective: str, re
     train_critic(critic, real, fake, loss=critic_objective, steps=critic_steps,
                  optimizer=paper_optimizer(critic_objective, critic.parameters(), critic_lr),
                  clip=objective_clip(critic_objective, clip))
-    energy_critic = None
-    if energy_objective is not None:            # its own random stream: the numbers above do not depend on it
-        energy_critic = fresh_energy_critic(energy_objective, hidden, layers, run.seed, device)
+    if energy_critic is not None:               # its own random stream: the numbers above do not depend on it
         train_critic(energy_critic, *batches(run.rng(2)), loss=energy_objective, steps=energy_steps,
                      optimizer=paper_optimizer(energy_objective, energy_critic.parameters(), energy_lr))
 
