@@ -1,4 +1,4 @@
-"""scripts/log_sittings.py: the protocol's wall time as the sum of its sittings (README of docs/cpu_claims)."""
+"""scripts/log_sittings.py: the protocol's wall time as the sum of its sittings (docs/reproduction/README.md)."""
 import importlib.util
 from pathlib import Path
 
