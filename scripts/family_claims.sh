@@ -1,23 +1,43 @@
 #!/usr/bin/env bash
-# The claims of conf/family_claims.yaml (issues 12 and 13), one sweep per claim group, each in its
-# own folder under results/multirun/family_claims/ (its report judges the claims). Re-running
-# resumes: finished runs are skipped. Extra arguments go to every sweep.
+# The claims of conf/family_claims.yaml (issues 12 and 13), one sweep folder per claim group under
+# results/multirun/family_claims/ (its report judges the claims). The sweeps are 3-run commands
+# taken from one queue by as many workers as the machine has cores, each command running its runs
+# one at a time on one thread (hydra.launcher.n_jobs=1): no core idles while a sweep's last run
+# finishes alone. Re-running resumes: finished runs are skipped. Extra arguments go to every sweep.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 OUT=${OUT:-results/multirun/family_claims}
-AGGRESSIVE=(loss.optim.name=adam loss.optim.lr=1e-3 "loss.optim.betas=[0.5,0.9]")
-# SN-GAN (Miyato et al., Sec. 4.1): Adam 1e-3, betas (0.5, 0.9) for every critic
-$PY run.py experiment=family_claims -m loss=hinge critic.norm=spectral "${AGGRESSIVE[@]}" seed=0,1,2 hydra.sweep.dir=$OUT/aggressive "$@"
-$PY run.py experiment=family_claims -m loss=wgan_gp critic.norm=layer "${AGGRESSIVE[@]}" seed=0,1,2 hydra.sweep.dir=$OUT/aggressive "$@"
-$PY run.py experiment=family_claims -m loss=wgan "${AGGRESSIVE[@]}" seed=0,1,2 hydra.sweep.dir=$OUT/aggressive "$@"
-# WGAN-GP against the clipped WGAN at their papers' settings
-$PY run.py experiment=family_claims -m loss=wgan_gp critic.norm=layer seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty "$@"
-$PY run.py experiment=family_claims -m loss=wgan seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty "$@"
-# minibatch discrimination on the 25 Gaussians (MLP networks)
-$PY run.py experiment=family_claims -m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$OUT/minibatch "$@"
-# BEGAN: gamma 0.3, 0.5, 0.7, with the -log D GAN beside it
-$PY run.py experiment=family_claims -m loss=began loss.gamma=0.3,0.5,0.7 seed=0,1,2 hydra.sweep.dir=$OUT/began "$@"
-$PY run.py experiment=family_claims -m loss=nsgan seed=0,1,2 hydra.sweep.dir=$OUT/began "$@"
-# EBGAN with and without the pull-away term on the 25 Gaussians (the autoencoder critic's MLP form)
-$PY run.py experiment=family_claims -m data=twentyfive_gaussians loss=ebgan critic=autoencoder loss.pull_away=0,0.1 seed=0,1,2 hydra.sweep.dir=$OUT/ebgan "$@"
+SLOTS=${SLOTS:-$(nproc)}
+EXTRA=$(printf ' %q' "$@")
+ONE="experiment=family_claims hydra.launcher.n_jobs=1 train.threads=1"
+AGGRESSIVE="loss.optim.name=adam loss.optim.lr=1e-3 'loss.optim.betas=[0.5,0.9]'"
+queue=(
+  # BEGAN: gamma 0.3, 0.5, 0.7, with the -log D GAN beside it
+  "-m loss=began loss.gamma=0.3 seed=0,1,2 hydra.sweep.dir=$OUT/began"
+  "-m loss=began loss.gamma=0.5 seed=0,1,2 hydra.sweep.dir=$OUT/began"
+  "-m loss=began loss.gamma=0.7 seed=0,1,2 hydra.sweep.dir=$OUT/began"
+  "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$OUT/began"
+  # SN-GAN (Miyato et al., Sec. 4.1): Adam 1e-3, betas (0.5, 0.9) for every critic
+  "-m loss=hinge critic.norm=spectral $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  "-m loss=wgan_gp critic.norm=layer $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  "-m loss=wgan $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  # WGAN-GP against the clipped WGAN at their papers' settings
+  "-m loss=wgan_gp critic.norm=layer seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
+  "-m loss=wgan seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
+  # the evidence that every new objective trains (500 iterations each, FID every 100) and an EBGAN
+  # image run (the BEGAN one is in began/ above): no claim, their reports give the final numbers
+  "-m loss=fgan loss.divergence=kl,reverse_kl,pearson,hellinger,js,gan train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
+  "-m loss=lsgan,hinge,wgan_gp,feature_matching train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
+  "-m loss=ebgan seed=0 hydra.sweep.dir=$OUT/ebgan_images"
+  # the 2-D sweeps last, so the short runs fill the tail of the queue
+  # minibatch discrimination on the 25 Gaussians (MLP networks)
+  "-m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$OUT/minibatch"
+  # EBGAN with and without the pull-away term on the 25 Gaussians (the autoencoder critic's MLP form)
+  "-m data=twentyfive_gaussians loss=ebgan critic=autoencoder loss.pull_away=0,0.1 seed=0,1,2 hydra.sweep.dir=$OUT/ebgan"
+)
+printf '%s\n' "${queue[@]}" | xargs -P "$SLOTS" -d '\n' -I{} bash -c "$PY run.py $ONE {}$EXTRA"
+# each folder's report once all its sweeps are done (a sweep's own report can race its neighbours)
+for group in began aggressive gradient_penalty minibatch ebgan objectives_500 ebgan_images; do
+  $PY -m wgan_repro.report "$OUT/$group" --claims wgan_repro/conf/family_claims.yaml
+done
