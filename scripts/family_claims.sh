@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 OUT=${OUT:-results/multirun/family_claims}
 SLOTS=${SLOTS:-$(nproc)}
-EXTRA=$(printf ' %q' "$@")
+EXTRA=""; [ $# -gt 0 ] && EXTRA=$(printf " %q" "$@")
 ONE="experiment=family_claims hydra.launcher.n_jobs=1 train.threads=1"
 AGGRESSIVE="loss.optim.name=adam loss.optim.lr=1e-3 'loss.optim.betas=[0.5,0.9]'"
 queue=(
