@@ -13,26 +13,26 @@ EXTRA=""; [ $# -gt 0 ] && EXTRA=$(printf " %q" "$@")
 ONE="experiment=family_claims hydra.launcher.n_jobs=1 train.threads=1"
 AGGRESSIVE="loss.optim.name=adam loss.optim.lr=1e-3 'loss.optim.betas=[0.5,0.9]'"
 queue=(
+  # issue 12's evidence first, then issue 13's, so that one issue's sweeps finish as early as they can
+  # SN-GAN (Miyato et al., Sec. 4.1): Adam 1e-3, betas (0.5, 0.9) for every critic
+  "-m loss=wgan_gp critic.norm=layer $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  "-m loss=wgan $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  "-m loss=hinge critic.norm=spectral $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  # WGAN-GP against the clipped WGAN at their papers' settings
+  "-m loss=wgan_gp critic.norm=layer seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
+  "-m loss=wgan seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
+  # every new objective trains: 500 iterations each, FID every 100 (no claim; the report's table)
+  "-m loss=fgan loss.divergence=kl,reverse_kl,pearson,hellinger,js,gan train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
+  "-m loss=lsgan,hinge,wgan_gp,feature_matching train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
+  # minibatch discrimination on the 25 Gaussians (MLP networks)
+  "-m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$OUT/minibatch"
   # BEGAN: gamma 0.3, 0.5, 0.7, with the -log D GAN beside it
   "-m loss=began loss.gamma=0.3 seed=0,1,2 hydra.sweep.dir=$OUT/began"
   "-m loss=began loss.gamma=0.5 seed=0,1,2 hydra.sweep.dir=$OUT/began"
   "-m loss=began loss.gamma=0.7 seed=0,1,2 hydra.sweep.dir=$OUT/began"
   "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$OUT/began"
-  # SN-GAN (Miyato et al., Sec. 4.1): Adam 1e-3, betas (0.5, 0.9) for every critic
-  "-m loss=hinge critic.norm=spectral $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
-  "-m loss=wgan_gp critic.norm=layer $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
-  "-m loss=wgan $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
-  # WGAN-GP against the clipped WGAN at their papers' settings
-  "-m loss=wgan_gp critic.norm=layer seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
-  "-m loss=wgan seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
-  # the evidence that every new objective trains (500 iterations each, FID every 100) and an EBGAN
-  # image run (the BEGAN one is in began/ above): no claim, their reports give the final numbers
-  "-m loss=fgan loss.divergence=kl,reverse_kl,pearson,hellinger,js,gan train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
-  "-m loss=lsgan,hinge,wgan_gp,feature_matching train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
+  # an EBGAN image run (the BEGAN ones are in began/ above; no claim)
   "-m loss=ebgan seed=0 hydra.sweep.dir=$OUT/ebgan_images"
-  # the 2-D sweeps last, so the short runs fill the tail of the queue
-  # minibatch discrimination on the 25 Gaussians (MLP networks)
-  "-m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$OUT/minibatch"
   # EBGAN with and without the pull-away term on the 25 Gaussians (the autoencoder critic's MLP form)
   "-m data=twentyfive_gaussians loss=ebgan critic=autoencoder loss.pull_away=0,0.1 seed=0,1,2 hydra.sweep.dir=$OUT/ebgan"
 )
