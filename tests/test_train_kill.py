@@ -87,6 +87,8 @@ STATEFUL = {   # (overrides, critic steps per generator step)
     "wgan_gp": (("loss=wgan_gp", "critic.norm=layer"), 5),                               # the penalty's draws
     "spectral_averaging": (("loss=hinge", "critic.norm=spectral", "loss.historical_averaging=0.1",
                             "loss.instance_noise.std=0.1"), 1),          # power iterations, running means, noise
+    "all_at_once": (("loss=wgan_gp", "critic.norm=spectral", "loss.historical_averaging=0.1", "model.vbn=true",
+                     "critic.minibatch_kernels=4", "loss.instance_noise.std=0.1"), 5),   # issue 12's one run
 }
 
 
