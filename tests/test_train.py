@@ -8,7 +8,7 @@ from wgan_repro.models import build_critic
 from wgan_repro.objectives import OBJECTIVES, get_objective
 from wgan_repro.presets import preset
 from wgan_repro.run_files import read_json
-from wgan_repro.run_layout import TRAIN_COLUMNS
+from wgan_repro.run_layout import SPECTRAL_COLUMNS, TRAIN_COLUMNS
 from wgan_repro.train import Trainer, critic_steps_for, train
 
 SMOKE = ("experiment=smoke", "device=cpu", "train.threads=1")
@@ -144,3 +144,25 @@ def test_the_first_w_estimate_is_not_held_back_by_an_unclipped_first_step(compos
     first, second = (float(trainer.generator_iteration()["estimate"]) for _ in range(2))
     assert first > 0 and second > 0
     assert first >= 0.8 * second, (first, second)
+
+
+def test_a_spectrally_normalized_critic_logs_its_singular_values_and_an_older_run_resumes_without(
+        compose_cfg, tmp_path):
+    cfg = validate(compose_cfg(*SMOKE, "loss=hinge", "critic.norm=spectral", "train.iters=4"))
+    assert train(cfg, tmp_path / "sn") == "finished"
+    metrics = pd.read_csv(tmp_path / "sn" / "metrics.csv")
+    low, high = (metrics[c] for c in SPECTRAL_COLUMNS)
+    assert len(metrics) == 4 and (low >= 1 - 1e-3).all() and (low <= high).all() and (high <= 1.05).all()
+    plain = validate(compose_cfg(*SMOKE, "loss=hinge", "train.iters=2"))
+    assert train(plain, tmp_path / "plain") == "finished"
+    assert not set(SPECTRAL_COLUMNS) & set(pd.read_csv(tmp_path / "plain" / "metrics.csv").columns)
+
+    # a spectral run logged before these columns existed resumes with the columns it has
+    old = validate(compose_cfg(*SMOKE, "loss=hinge", "critic.norm=spectral", "train.iters=2"))
+    assert train(old, tmp_path / "old") == "finished"
+    path = tmp_path / "old" / "metrics.csv"
+    pd.read_csv(path).drop(columns=list(SPECTRAL_COLUMNS)).to_csv(path, index=False)
+    longer = validate(compose_cfg(*SMOKE, "loss=hinge", "critic.norm=spectral", "train.iters=4"))
+    assert train(longer, tmp_path / "old") == "finished"
+    resumed = pd.read_csv(path)
+    assert resumed["iter"].tolist() == [1, 2, 3, 4] and not set(SPECTRAL_COLUMNS) & set(resumed.columns)

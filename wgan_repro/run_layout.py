@@ -24,6 +24,8 @@ TRAIN_COLUMNS = ("iter", "critic_steps", "loss_critic", "loss_generator", "criti
                  "estimate", "wall_time")
 IMAGE_METRICS = ("fid", "kid", "classifier_score", "classes_covered", "class_kl", "intra_diversity")
 MIXTURE_METRICS = ("w1_exact", "modes_captured", "high_quality_share")
+# critic.norm=spectral: the smallest and largest singular value over the critic's normalized weights
+SPECTRAL_COLUMNS = ("sn_sigma_min", "sn_sigma_max")
 POINT_METRICS = ("w1_exact",)
 
 # The config groups a run is composed of (run.json's `choices`), and those that sweep axes name.

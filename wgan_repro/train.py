@@ -27,6 +27,7 @@ from wgan_repro.data import BatchSampler, load_dataset
 from wgan_repro.dead_critic import DeadCriticWatch
 from wgan_repro.lr_on_stall import build_stall_halving
 from wgan_repro.models import build_critic, build_generator
+from wgan_repro.models.norms import spectral_layers, spectral_sigmas
 from wgan_repro.objectives import GENERATOR_PHASE, CriticBatch, LossTerms, build_objective, objective_record
 from wgan_repro.registry import ConfigError
 from wgan_repro.regularizers import HistoricalAverage, add_instance_noise, instance_noise_std
@@ -41,7 +42,7 @@ from wgan_repro.run_files import (
     write_status,
 )
 from wgan_repro.run_identity import differing, identity
-from wgan_repro.run_layout import CHECKPOINT, TRAIN_COLUMNS
+from wgan_repro.run_layout import CHECKPOINT, SPECTRAL_COLUMNS, TRAIN_COLUMNS
 from wgan_repro.runtime import configure_threads, resolve_device, resolve_precision, seed_everything
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ class Trainer:
         self.sampler = BatchSampler(self.data, cfg.train.batch_size, seed=cfg.seed)
         self.generator = build_generator(cfg.model, self.data.shape).to(self.device)
         self.critic = build_critic(cfg.critic, self.data.shape).to(self.device)
+        self.spectral = spectral_layers(self.critic)   # critic.norm=spectral: logged as SPECTRAL_COLUMNS
         self.memory_format = (torch.channels_last if cfg.train.channels_last and self.data.is_image
                               else torch.contiguous_format)
         self.generator.to(memory_format=self.memory_format)
@@ -306,7 +308,11 @@ class Trainer:
                 log.info("run already finished at iteration %d: nothing to do", self.iter)
                 return "finished"
             log.info("resuming from %s at generator iteration %d", checkpoint, self.iter)
-        columns = list(TRAIN_COLUMNS) + list(self.objective.info.logged) + (self.evaluator.columns if self.evaluator else [])
+        if resumed and self.spectral and not _header_has(self.run_dir / "metrics.csv", SPECTRAL_COLUMNS):
+            self.spectral = []            # a run begun before these columns existed resumes with its own
+        columns = (list(TRAIN_COLUMNS) + list(self.objective.info.logged)
+                   + (list(SPECTRAL_COLUMNS) if self.spectral else [])
+                   + (self.evaluator.columns if self.evaluator else []))
         writer = MetricsWriter(self.run_dir / "metrics.csv", columns, resume_iter=self.iter if resumed else None)
         if cfg.tensorboard:
             from wgan_repro.tensorboard_log import TensorBoardLog
@@ -340,6 +346,9 @@ class Trainer:
             last = self.iter == cfg.iters
             if self.iter % cfg.log_every == 0 or last:
                 row["wall_time"] = round(self.elapsed, 3)
+                if self.spectral:
+                    sigmas = spectral_sigmas(self.spectral)
+                    row.update(zip(SPECTRAL_COLUMNS, (min(sigmas), max(sigmas))))
                 if self.evaluator and self.evaluator.due(self.iter, last):
                     row.update(self.evaluator.evaluate(self.generator, self.iter, final=last))
                 pending.append(row)
@@ -375,6 +384,14 @@ class Trainer:
         write_status(self.run_dir, "finished", iter=self.iter, iters=cfg.iters,
                      wall_time=round(self.elapsed, 3))
         return "finished"
+
+
+def _header_has(path: Path, columns) -> bool:
+    """Whether the CSV file at `path` has all of `columns` in its header line."""
+    if not path.exists():
+        return True
+    with open(path) as f:
+        return set(columns) <= set(f.readline().strip().split(","))
 
 
 LOSS_KEYS = ("loss_critic", "loss_generator", "estimate")

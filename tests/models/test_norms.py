@@ -6,7 +6,7 @@ import torch
 
 from wgan_repro.critic_update import critic_update
 from wgan_repro.models import build_critic
-from wgan_repro.models.norms import NORMS
+from wgan_repro.models.norms import NORMS, spectral_layers, spectral_sigmas
 from wgan_repro.objectives import get_objective
 from wgan_repro.presets import preset
 from wgan_repro.registry import ConfigError
@@ -68,3 +68,24 @@ def test_a_checkpoint_from_before_the_norm_option_matches_its_equivalent_norm_on
     mlp = {"critic": {"name": "mlp", "hidden": 512, "layers": 4}}
     assert differing(mlp, {"critic": {"name": "mlp", "hidden": 512, "layers": 4, "norm": "none"}}) == []
     assert differing(mlp, {"critic": {"name": "mlp", "hidden": 512, "layers": 4, "norm": "spectral"}}) == ["critic.norm"]
+
+
+def test_the_logged_singular_values_are_those_of_the_normalized_weights_and_change_nothing():
+    torch.manual_seed(0)
+    critic = build_critic({**preset("critic", "dcgan"), "ndf": 8, "norm": "spectral"}, (1, 32, 32))
+    opt = torch.optim.Adam(critic.parameters(), lr=1e-3, betas=(0.5, 0.9))
+    g = torch.Generator().manual_seed(1)
+    for _ in range(20):
+        critic_update(critic, opt, get_objective("hinge"), torch.randn(16, 1, 32, 32, generator=g) + 1,
+                      torch.randn(16, 1, 32, 32, generator=g))
+    layers = spectral_layers(critic)
+    assert len(layers) == len(effective_weights(critic))           # every conv and linear layer
+    before = {k: v.clone() for k, v in critic.state_dict().items()}
+    logged = spectral_sigmas(layers)
+    assert all(torch.equal(before[k], v) for k, v in critic.state_dict().items())   # no power iteration ran
+    critic.eval()
+    with torch.no_grad():
+        forward = [torch.linalg.matrix_norm(w.reshape(w.shape[0], -1).double(), ord=2).item()
+                   for _, w in effective_weights(critic)]
+    assert logged == pytest.approx(forward, rel=1e-5)              # float32 weights, float64 norms
+    assert spectral_layers(build_critic({**preset("critic", "dcgan"), "ndf": 8}, (1, 32, 32))) == []

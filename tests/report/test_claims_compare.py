@@ -53,3 +53,26 @@ def test_the_shipped_family_claims_load_by_their_bare_name_and_each_compares_or_
     for claim in claims:
         for cond in claim["conditions"]:
             assert any(k in cond for k in COMPARE) or "min" in cond or "max" in cond, claim["id"]
+
+
+@pytest.mark.parametrize("worst, verdict", [(1.02, REPRODUCED), (1.2, NOT_REPRODUCED)])
+def test_the_spectral_norm_claim_reads_each_runs_range_of_logged_singular_values(tmp_path, worst, verdict):
+    from tests.report.fabricate import write_run
+    from wgan_repro.report.claims import load_config
+    from wgan_repro.report.collect import load_sweep
+    from wgan_repro.report.tables import DEFAULT_SETTINGS, summary_table
+    from wgan_repro.run_layout import SPECTRAL_COLUMNS
+
+    for seed in range(3):
+        run = write_run(tmp_path, model="dcgan", loss="hinge", seed=seed, extra_overrides=["critic.norm=spectral"])
+        frame = pd.read_csv(run / "metrics.csv")
+        low, high = SPECTRAL_COLUMNS
+        frame[low], frame[high] = 1.0, 1.01
+        frame.loc[5, high] = worst if seed == 1 else 1.01           # one step of one run
+        frame.to_csv(run / "metrics.csv", index=False)
+    settings, claims = load_config("family_claims.yaml")
+    [claim] = [c for c in claims if c["id"] == "sngan_spectral_norms_stay_near_one"]
+    table = summary_table(load_sweep(tmp_path), {**DEFAULT_SETTINGS, **settings}, config_keys=["critic.norm"])
+    assert table[f"max_{high}"].tolist() == [1.01, worst, 1.01] and table[f"min_{low}"].tolist() == [1.0] * 3
+    [result] = judge([claim], table, settings)
+    assert result.verdict == verdict

@@ -5,8 +5,9 @@ one power iteration per forward pass through torch's parametrizations API; the i
 vectors are buffers, so they are in the state dict and the checkpoint)."""
 from __future__ import annotations
 
+import torch
 from torch import nn
-from torch.nn.utils import parametrizations
+from torch.nn.utils import parametrizations, parametrize
 
 from wgan_repro.registry import ConfigError
 
@@ -33,3 +34,24 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
         if isinstance(child, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
             parametrizations.spectral_norm(child)
     return module
+
+
+def spectral_layers(module: nn.Module) -> list[nn.Module]:
+    """The layers of `module` whose weight is spectrally normalized (empty without critic.norm=spectral)."""
+    return [m for m in module.modules() if parametrize.is_parametrized(m, "weight")
+            and any(type(p).__name__ == "_SpectralNorm" for p in m.parametrizations.weight)]
+
+
+@torch.no_grad()
+def spectral_sigmas(layers: list[nn.Module]) -> list[float]:
+    """The largest singular value of each layer's normalized weight, W / (u^T W v) with the power
+    iteration's stored u and v (as the next forward pass in eval mode uses it), read without
+    running an iteration, so logging it leaves training unchanged. The estimate u^T W v never
+    exceeds W's largest singular value, so each value is >= 1 up to rounding; SN-GAN needs it near 1."""
+    sigmas = []
+    for layer in layers:
+        norm = next(p for p in layer.parametrizations.weight if type(p).__name__ == "_SpectralNorm")
+        matrix = norm._reshape_weight_to_matrix(layer.parametrizations.weight.original).double()
+        estimate = torch.vdot(norm._u.double(), torch.mv(matrix, norm._v.double()))
+        sigmas.append(float(torch.linalg.matrix_norm(matrix / estimate, ord=2)))
+    return sigmas

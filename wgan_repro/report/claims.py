@@ -24,7 +24,8 @@ import yaml
 
 from wgan_repro.report.collect import ReportError, _number
 from wgan_repro.report.stats import fmt, mean_std
-from wgan_repro.report.tables import DEFAULT_SETTINGS, FINAL_PREFIX, NUMBERS, group_keys
+from wgan_repro.report.tables import DEFAULT_SETTINGS, FINAL_PREFIX, MAX_PREFIX, MIN_PREFIX, NUMBERS, group_keys
+from wgan_repro.run_layout import SPECTRAL_COLUMNS
 
 DEFAULT_CLAIMS = Path(__file__).resolve().parents[1] / "conf" / "report_claims.yaml"
 REPRODUCED, NOT_REPRODUCED, NOT_TESTED = "reproduced", "not reproduced", "not tested by this sweep"
@@ -157,6 +158,8 @@ def _known_metric(metric, metrics: Optional[list]) -> bool:
     if not isinstance(metric, str) or not metric:
         return False
     if metrics is None or metric.startswith(FINAL_PREFIX):     # final_<an objective's logged column>
+        return True
+    if metric in {f"{prefix}{column}" for prefix in (MIN_PREFIX, MAX_PREFIX) for column in SPECTRAL_COLUMNS}:
         return True
     return metric in metrics or ("*" in metric and any(fnmatch.fnmatchcase(m, metric) for m in metrics))
 

@@ -22,11 +22,14 @@ from wgan_repro.report.collect import (
     reference,
 )
 from wgan_repro.report.stats import fmt, mean_std, median_filter, median_window, spearman, theil_sen
+from wgan_repro.run_layout import SPECTRAL_COLUMNS
 
 DERIVED = ["final_estimate", "fid_rel", "coverage_share", "spearman_estimate_fid", "spearman_estimate_w1",
            "n_eval_points", "improvement_last_window", "improvement_points", "quality_rebound"]
 # the last logged value of each column an objective adds to metrics.csv: final_<column>
 FINAL_PREFIX = "final_"
+# the smallest and largest logged value over the run of a critic diagnostic (SPECTRAL_COLUMNS)
+MIN_PREFIX, MAX_PREFIX = "min_", "max_"
 NUMBERS = ["iter", "iters", "wall_time", "final_estimate", *QUALITY_METRICS, *DERIVED[1:]]
 TEXT_TAIL = ["quality_metric", "still_improving", "improvement_basis", "metrics_source", "message"]
 DEFAULT_SETTINGS = {"median_filter_fraction": 0.02, "median_filter_max_rows": 501, "min_eval_points": 10,
@@ -95,6 +98,10 @@ def run_row(run: Run, settings: dict) -> dict:
     for column in run.objective.get("logged") or []:      # the objective's own columns (run.json), e.g. k_t
         values = run.metrics[column].dropna() if column in run.metrics else []
         row[f"{FINAL_PREFIX}{column}"] = float(values.iloc[-1]) if len(values) else None
+    for column in SPECTRAL_COLUMNS:                       # a diagnostic's range over the whole run
+        values = run.metrics[column].dropna() if column in run.metrics else []
+        if len(values):
+            row[f"{MIN_PREFIX}{column}"], row[f"{MAX_PREFIX}{column}"] = float(values.min()), float(values.max())
     return row
 
 
@@ -192,7 +199,8 @@ def summary_table(sweep: Sweep, settings: dict, config_keys=()) -> pd.DataFrame:
             if key not in run.params and "." in key and config_value(run.config, key) is not None:
                 row[key] = config_value(run.config, key)
         row["message"] = sweep.relative(row["message"])
-    logged = sorted({k for row in rows for k in row if k.startswith(FINAL_PREFIX) and k not in NUMBERS})
+    logged = sorted({k for row in rows for k in row
+                     if k.startswith((FINAL_PREFIX, MIN_PREFIX, MAX_PREFIX)) and k not in NUMBERS})
     columns = ["run", *param_keys, "status", *NUMBERS, *logged, *TEXT_TAIL]
     frame = pd.DataFrame(rows)
     for column in columns:
