@@ -100,3 +100,24 @@ def test_a_killed_reproduction_resumes_and_redoes_only_the_interrupted_part(smok
         assert (out / "theory" / name / "summary.json").stat().st_mtime_ns == mtime, name
         assert f"{name}: finished before, skipped" in output
     assert _numbers(out) == _numbers(reference / "out")
+
+
+def test_a_running_parts_wall_time_reaches_parts_json_while_it_runs(tmp_path):
+    from wgan_repro.reproduce import Manifest, PartClock
+
+    part = {"name": "p", "kind": "theory", "folder": "theory/p", "argv": [["true"]]}
+    manifest = Manifest(tmp_path, "smoke", [part])
+    entry = manifest.part("p")
+    entry["wall_time"] = 100.0                        # an earlier sitting's time is kept and added to
+    clock = PartClock(manifest, entry, every=0.05)
+    began = time.monotonic()
+    clock.start()
+    try:
+        deadline = began + 30
+        while read_json(tmp_path / "parts.json")["parts"][0]["wall_time"] < 100.1:   # a kill now keeps this
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+    finally:
+        clock.stop()
+    final = read_json(tmp_path / "parts.json")["parts"][0]["wall_time"]
+    assert 100.1 <= final <= 100.0 + (time.monotonic() - began) + 0.1     # rounded to 0.1 s

@@ -38,6 +38,8 @@ SCALES_DIR = PACKAGE / "conf" / "reproduce"
 THEORY_ORDER = ("parallel_lines", "optimal_critic", "critic_surface", "vanishing_gradients", "instance_noise")
 PARTS_FILE = "parts.json"
 POLL_SECONDS = 60
+# parts.json gets the running part's wall time this often, so a kill loses at most this much of it
+HEARTBEAT_SECONDS = 30
 
 
 def scales() -> list[str]:
@@ -158,11 +160,11 @@ def run_part(part: dict, out: Path, manifest: Manifest, index: int, total: int) 
         _clear_interrupted_theory(folder)          # a theory run has no checkpoint: redo it whole
     entry["status"] = "running"
     manifest.write()
-    start = time.perf_counter()
-    already = entry["wall_time"]
+    clock = PartClock(manifest, entry)
     monitor = SweepMonitor(folder, part["name"], index, total) if part["kind"] == "sweep" else None
     ok = True
     try:
+        clock.start()
         if monitor:
             monitor.start()
         for argv in part["argv"]:
@@ -175,7 +177,7 @@ def run_part(part: dict, out: Path, manifest: Manifest, index: int, total: int) 
     finally:
         if monitor:
             monitor.stop()
-        entry["wall_time"] = round(already + time.perf_counter() - start, 1)
+        clock.stop()
         entry["status"] = "finished" if ok and (part["kind"] != "theory" or theory_done(folder)) else "failed"
         manifest.write()
     print(f"[{index}/{total}] {part['name']}: {entry['status']} ({entry['wall_time']:.0f} s in all)", flush=True)
@@ -188,6 +190,38 @@ def _clear_interrupted_theory(folder: Path) -> None:
     import shutil
 
     shutil.rmtree(folder)
+
+
+class PartClock:
+    """A part's wall time in parts.json, added to what earlier sittings spent: written every
+    HEARTBEAT_SECONDS while the part runs and once when it stops, so a SIGKILL (which runs no
+    `finally`) loses at most one interval of it."""
+
+    def __init__(self, manifest: Manifest, entry: dict, every: float = HEARTBEAT_SECONDS):
+        self.manifest, self.entry, self.every = manifest, entry, every
+        self.already = float(entry["wall_time"])
+        self._start = time.perf_counter()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._lock = threading.Lock()
+
+    def tick(self) -> None:
+        with self._lock:
+            self.entry["wall_time"] = round(self.already + time.perf_counter() - self._start, 1)
+            self.manifest.write()
+
+    def start(self) -> None:
+        self._start = time.perf_counter()
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+        self.tick()
+
+    def _loop(self) -> None:
+        while not self._stop.wait(self.every):
+            self.tick()
 
 
 class SweepMonitor:
