@@ -76,3 +76,16 @@ def test_the_spectral_norm_claim_reads_each_runs_range_of_logged_singular_values
     assert table[f"max_{high}"].tolist() == [1.01, worst, 1.01] and table[f"min_{low}"].tolist() == [1.0] * 3
     [result] = judge([claim], table, settings)
     assert result.verdict == verdict
+
+
+def test_a_number_named_by_a_list_selector_reads_like_the_condition():
+    rows = [{"run": f"{m},{d},{s}", "model": m, "data": d, "seed": s, "status": "finished", "fid_rel": 0.6}
+            for m in ("mlp", "dcgan") for d in ("fashion_mnist",) for s in range(3)]
+    claim = {"id": "c", "claim": "c", "conditions": [
+        {"runs": {"model": "mlp", "data": ["fashion_mnist", "mnist"]}, "metric": "fid_rel", "min": 0.5,
+         "over": "each_group_mean"}]}
+    frame = pd.DataFrame(rows)
+    frame.loc[frame["model"] == "dcgan", "data"] = "mnist"                 # data varies over the sweep
+    [result] = judge([claim], frame, config_keys=["model", "data"])
+    assert "data=fashion_mnist|mnist: 0.6 ± 0 (mean of 3 seeds)" in result.conditions[0].numbers
+    assert "[" not in result.conditions[0].numbers

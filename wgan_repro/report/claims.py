@@ -260,8 +260,8 @@ def _check_column(cond: dict, summary: pd.DataFrame, settings: Optional[dict], c
     keys = [k for k in config_keys if k not in fixed and usable[k].nunique(dropna=False) > 1]
     # a number without a label of its own is named by the selector's keys that vary in the sweep
     # (the group axes; a dotted key such as loss.optim.lr is named in the condition's text already)
-    default_label = ", ".join(f"{k}={v}" for k, v in cond["runs"].items()
-                              if "." not in k and k in config_keys and summary[k].nunique(dropna=False) > 1)
+    default_label = _selector_text({k: v for k, v in cond["runs"].items()
+                                    if "." not in k and k in config_keys and summary[k].nunique(dropna=False) > 1})
     judge_part = _each_run if over == "each_run" else _group_mean
     parts, labels = [], []
     for label, group in _groups(usable, keys):
