@@ -11,33 +11,39 @@ OUT=${OUT:-results/multirun/family_claims}
 SLOTS=${SLOTS:-$(nproc)}
 EXTRA=""; [ $# -gt 0 ] && EXTRA=$(printf " %q" "$@")
 ONE="experiment=family_claims hydra.launcher.n_jobs=1 train.threads=1"
+QOUT=$(printf "%q" "$OUT")
 AGGRESSIVE="loss.optim.name=adam loss.optim.lr=1e-3 'loss.optim.betas=[0.5,0.9]'"
 queue=(
   # issue 12's evidence first, then issue 13's, so that one issue's sweeps finish as early as they can
   # SN-GAN (Miyato et al., Sec. 4.1): Adam 1e-3, betas (0.5, 0.9) for every critic
-  "-m loss=wgan_gp critic.norm=layer $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
-  "-m loss=wgan $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
-  "-m loss=hinge critic.norm=spectral $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$OUT/aggressive"
+  "-m loss=wgan_gp critic.norm=layer $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$QOUT/aggressive"
+  "-m loss=wgan $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$QOUT/aggressive"
+  "-m loss=hinge critic.norm=spectral $AGGRESSIVE seed=0,1,2 hydra.sweep.dir=$QOUT/aggressive"
   # WGAN-GP against the clipped WGAN at their papers' settings
-  "-m loss=wgan_gp critic.norm=layer seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
-  "-m loss=wgan seed=0,1,2 hydra.sweep.dir=$OUT/gradient_penalty"
+  "-m loss=wgan_gp critic.norm=layer seed=0,1,2 hydra.sweep.dir=$QOUT/gradient_penalty"
+  "-m loss=wgan seed=0,1,2 hydra.sweep.dir=$QOUT/gradient_penalty"
   # every new objective trains: 500 iterations each, FID every 100 (no claim; the report's table)
-  "-m loss=fgan loss.divergence=kl,reverse_kl,pearson,hellinger,js,gan train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
-  "-m loss=lsgan,hinge,wgan_gp,feature_matching train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$OUT/objectives_500"
+  "-m loss=fgan loss.divergence=kl,reverse_kl,pearson,hellinger,js,gan train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$QOUT/objectives_500"
+  "-m loss=lsgan,hinge,feature_matching train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$QOUT/objectives_500"
+  "-m loss=wgan_gp critic.norm=layer train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$QOUT/objectives_500"
   # minibatch discrimination on the 25 Gaussians (MLP networks)
-  "-m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$OUT/minibatch"
+  "-m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$QOUT/minibatch"
   # BEGAN: gamma 0.3, 0.5, 0.7, with the -log D GAN beside it
-  "-m loss=began loss.gamma=0.3 seed=0,1,2 hydra.sweep.dir=$OUT/began"
-  "-m loss=began loss.gamma=0.5 seed=0,1,2 hydra.sweep.dir=$OUT/began"
-  "-m loss=began loss.gamma=0.7 seed=0,1,2 hydra.sweep.dir=$OUT/began"
-  "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$OUT/began"
+  "-m loss=began loss.gamma=0.3 seed=0,1,2 hydra.sweep.dir=$QOUT/began"
+  "-m loss=began loss.gamma=0.5 seed=0,1,2 hydra.sweep.dir=$QOUT/began"
+  "-m loss=began loss.gamma=0.7 seed=0,1,2 hydra.sweep.dir=$QOUT/began"
+  "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$QOUT/began"
   # an EBGAN image run (the BEGAN ones are in began/ above; no claim)
-  "-m loss=ebgan seed=0 hydra.sweep.dir=$OUT/ebgan_images"
+  "-m loss=ebgan seed=0 hydra.sweep.dir=$QOUT/ebgan_images"
   # EBGAN with and without the pull-away term on the 25 Gaussians (the autoencoder critic's MLP form)
-  "-m data=twentyfive_gaussians loss=ebgan critic=autoencoder loss.pull_away=0,0.1 seed=0,1,2 hydra.sweep.dir=$OUT/ebgan"
+  "-m data=twentyfive_gaussians loss=ebgan critic=autoencoder loss.pull_away=0,0.1 seed=0,1,2 hydra.sweep.dir=$QOUT/ebgan"
 )
-printf '%s\n' "${queue[@]}" | xargs -P "$SLOTS" -d '\n' -I{} bash -c "$PY run.py $ONE {}$EXTRA"
+# a failed command does not stop the others, nor the reports; the script's status says it failed
+status=0
+printf '%s\n' "${queue[@]}" | xargs -P "$SLOTS" -d '\n' -I{} bash -c "$(printf %q "$PY") run.py $ONE {}$EXTRA" || status=$?
 # each folder's report once all its sweeps are done (a sweep's own report can race its neighbours)
 for group in began aggressive gradient_penalty minibatch ebgan objectives_500 ebgan_images; do
-  $PY -m wgan_repro.report "$OUT/$group" --claims wgan_repro/conf/family_claims.yaml
+  [ -d "$OUT/$group" ] || continue
+  "$PY" -m wgan_repro.report "$OUT/$group" --claims wgan_repro/conf/family_claims.yaml || status=$?
 done
+exit $status

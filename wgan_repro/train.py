@@ -346,7 +346,7 @@ class Trainer:
             last = self.iter == cfg.iters
             if self.iter % cfg.log_every == 0 or last:
                 row["wall_time"] = round(self.elapsed, 3)
-                if self.spectral:
+                if self.spectral and self.iter % cfg.flush_every == 0:   # a cadence a resumed run keeps too
                     sigmas = spectral_sigmas(self.spectral)
                     row.update(zip(SPECTRAL_COLUMNS, (min(sigmas), max(sigmas))))
                 if self.evaluator and self.evaluator.due(self.iter, last):

@@ -6,7 +6,7 @@ import torch
 
 from wgan_repro.critic_update import critic_update
 from wgan_repro.models import build_critic
-from wgan_repro.models.norms import NORMS, spectral_layers, spectral_sigmas
+from wgan_repro.models.norms import NORMS, apply_spectral_norm, spectral_layers, spectral_sigmas
 from wgan_repro.objectives import get_objective
 from wgan_repro.presets import preset
 from wgan_repro.registry import ConfigError
@@ -89,3 +89,19 @@ def test_the_logged_singular_values_are_those_of_the_normalized_weights_and_chan
                    for _, w in effective_weights(critic)]
     assert logged == pytest.approx(forward, rel=1e-5)              # float32 weights, float64 norms
     assert spectral_layers(build_critic({**preset("critic", "dcgan"), "ndf": 8}, (1, 32, 32))) == []
+
+
+def test_the_logged_value_follows_each_layers_own_reshape_and_is_nan_for_a_broken_weight():
+    torch.manual_seed(0)
+    layers = apply_spectral_norm(torch.nn.Sequential(torch.nn.ConvTranspose2d(4, 3, 3), torch.nn.Linear(5, 2)))
+    layers[0](torch.randn(2, 4, 5, 5))
+    layers[1](torch.randn(2, 5))
+    layers.eval()
+    with torch.no_grad():
+        up = layers[0].weight.permute(1, 0, 2, 3).reshape(3, -1).double()   # torch normalizes dim 1 of a transposed conv
+        expected = [torch.linalg.matrix_norm(up, ord=2).item(), torch.linalg.matrix_norm(layers[1].weight.double(), ord=2).item()]
+    assert spectral_sigmas(spectral_layers(layers)) == pytest.approx(expected, rel=1e-5)
+    with torch.no_grad():
+        layers[1].parametrizations.weight.original[0, 0] = float("nan")
+    first, broken = spectral_sigmas(spectral_layers(layers))
+    assert first == pytest.approx(expected[0], rel=1e-5) and broken != broken          # NaN, no exception
