@@ -74,8 +74,10 @@ def test_the_spectral_norm_claim_reads_each_runs_range_of_logged_singular_values
     [claim] = [c for c in claims if c["id"] == "sngan_spectral_norms_stay_near_one"]
     table = summary_table(load_sweep(tmp_path), {**DEFAULT_SETTINGS, **settings}, config_keys=["critic.norm"])
     assert table[f"max_{high}"].tolist() == [1.01, worst, 1.01] and table[f"min_{low}"].tolist() == [1.0] * 3
-    [result] = judge([claim], table, settings)
+    [result] = judge([claim], table, settings)             # grouped as the report groups: the numbers are no parameter
     assert result.verdict == verdict
+    assert [c.seeds for c in result.conditions] == [3, 3]
+    assert not any(f"max_{high}=" in c.numbers for c in result.conditions)
 
 
 def test_a_number_named_by_a_list_selector_reads_like_the_condition():
@@ -89,3 +91,27 @@ def test_a_number_named_by_a_list_selector_reads_like_the_condition():
     [result] = judge([claim], frame, config_keys=["model", "data"])
     assert "data=fashion_mnist|mnist: 0.6 ± 0 (mean of 3 seeds)" in result.conditions[0].numbers
     assert "[" not in result.conditions[0].numbers
+
+
+def test_an_objectives_final_logged_value_is_judged_over_the_seeds_not_as_a_parameter(tmp_path):
+    import json
+
+    from tests.report.fabricate import write_run
+    from wgan_repro.report.claims import load_config
+    from wgan_repro.report.collect import load_sweep
+    from wgan_repro.report.tables import DEFAULT_SETTINGS, summary_table
+
+    for seed, k_end in enumerate((0.02, 0.03, 0.04)):
+        run = write_run(tmp_path, model="dcgan", loss="began", seed=seed)
+        frame = pd.read_csv(run / "metrics.csv")
+        frame["k_t"] = [k_end * i / (len(frame) - 1) for i in range(len(frame))]
+        frame.to_csv(run / "metrics.csv", index=False)
+        meta = json.loads((run / "run.json").read_text())
+        meta["objective"] = {"name": "began", "estimate": "M_global", "logged": ["k_t"]}
+        (run / "run.json").write_text(json.dumps(meta))
+    settings, claims = load_config("family_claims.yaml")
+    [claim] = [c for c in claims if c["id"] == "began_k_t_settles_inside"]
+    table = summary_table(load_sweep(tmp_path), {**DEFAULT_SETTINGS, **settings})
+    assert table["final_k_t"].tolist() == pytest.approx([0.02, 0.03, 0.04])
+    [result] = judge([claim], table, settings)
+    assert result.verdict == REPRODUCED and [c.seeds for c in result.conditions] == [3]

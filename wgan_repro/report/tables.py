@@ -199,8 +199,7 @@ def summary_table(sweep: Sweep, settings: dict, config_keys=()) -> pd.DataFrame:
             if key not in run.params and "." in key and config_value(run.config, key) is not None:
                 row[key] = config_value(run.config, key)
         row["message"] = sweep.relative(row["message"])
-    logged = sorted({k for row in rows for k in row
-                     if k.startswith((FINAL_PREFIX, MIN_PREFIX, MAX_PREFIX)) and k not in NUMBERS})
+    logged = sorted({k for row in rows for k in row if is_logged_number(k) and k not in NUMBERS})
     columns = ["run", *param_keys, "status", *NUMBERS, *logged, *TEXT_TAIL]
     frame = pd.DataFrame(rows)
     for column in columns:
@@ -224,7 +223,12 @@ def param_columns(sweep: Sweep, extra=()) -> list:
 def group_keys(summary: pd.DataFrame) -> list:
     """The parameters that tell groups of seeds apart."""
     skip = {"run", "status", "seed", *NUMBERS, *TEXT_TAIL}
-    return [c for c in summary.columns if c not in skip]
+    return [c for c in summary.columns if c not in skip and not is_logged_number(c)]
+
+
+def is_logged_number(column: str) -> bool:
+    """A per-run number read from a logged column (final_k_t, max_sn_sigma_max), not a parameter."""
+    return column.startswith((FINAL_PREFIX, MIN_PREFIX, MAX_PREFIX))
 
 
 def seed_table(summary: pd.DataFrame) -> Optional[pd.DataFrame]:
