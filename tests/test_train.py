@@ -168,3 +168,19 @@ def test_a_spectrally_normalized_critic_logs_its_singular_values_and_an_older_ru
     assert train(longer, tmp_path / "old") == "finished"
     resumed = pd.read_csv(path)
     assert resumed["iter"].tolist() == [1, 2, 3, 4] and not set(SPECTRAL_COLUMNS) & set(resumed.columns)
+
+
+def test_the_critic_surface_of_a_minibatch_discrimination_critic_is_taken_in_training_size_batches(
+        compose_cfg, tmp_path, monkeypatch):
+    import numpy as np
+
+    cfg = validate(compose_cfg(*SMOKE, "data=twentyfive_gaussians", "loss=nsgan", "critic.minibatch_kernels=4",
+                               "train.iters=2", fake_data=False))
+    trainer = Trainer(cfg, tmp_path)
+    seen = []
+    forward = trainer.critic.forward
+    monkeypatch.setattr(trainer.critic, "forward", lambda x: seen.append(len(x)) or forward(x))
+    trainer.save_critic_surface(n=21)
+    assert max(seen) == cfg.train.batch_size and sum(seen) == 21 * 21     # never the whole grid at once
+    values = np.load(tmp_path / "critic_surface.npz")["values"]
+    assert values.shape == (21, 21) and np.isfinite(values).all()

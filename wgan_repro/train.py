@@ -279,7 +279,10 @@ class Trainer:
         xs = torch.linspace(float(low[0] - pad[0]), float(high[0] + pad[0]), n, device=self.device)
         ys = torch.linspace(float(low[1] - pad[1]), float(high[1] + pad[1]), n, device=self.device)
         gy, gx = torch.meshgrid(ys, xs, indexing="ij")
-        values = self.critic(torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)).reshape(n, n)
+        grid = torch.stack([gx.reshape(-1), gy.reshape(-1)], 1)
+        # in training-size batches: a minibatch-discrimination critic compares every pair in its batch
+        # (quadratic in the batch), and its value at a point depends on the batch it sees
+        values = torch.cat([self.critic(chunk) for chunk in grid.split(self.cfg.train.batch_size)]).reshape(n, n)
         buffer = io.BytesIO()
         np.savez(buffer, x=xs.cpu().numpy(), y=ys.cpu().numpy(), values=values.float().cpu().numpy(),
                  real=real.cpu().numpy(), fake=fake.cpu().numpy(), iter=np.int64(self.iter))
