@@ -36,10 +36,16 @@ def apply_spectral_norm(module: nn.Module) -> nn.Module:
     return module
 
 
+def _spectral_norm_of(layer: nn.Module):
+    """The spectral-norm parametrization of `layer`'s weight, or None."""
+    if not parametrize.is_parametrized(layer, "weight"):
+        return None
+    return next((p for p in layer.parametrizations.weight if type(p).__name__ == "_SpectralNorm"), None)
+
+
 def spectral_layers(module: nn.Module) -> list[nn.Module]:
     """The layers of `module` whose weight is spectrally normalized (empty without critic.norm=spectral)."""
-    return [m for m in module.modules() if parametrize.is_parametrized(m, "weight")
-            and any(type(p).__name__ == "_SpectralNorm" for p in m.parametrizations.weight)]
+    return [m for m in module.modules() if _spectral_norm_of(m) is not None]
 
 
 @torch.no_grad()
@@ -51,7 +57,7 @@ def spectral_sigmas(layers: list[nn.Module]) -> list[float]:
     weight is not finite (the next loss then ends the run as diverged)."""
     sigmas = []
     for layer in layers:
-        norm = next(p for p in layer.parametrizations.weight if type(p).__name__ == "_SpectralNorm")
+        norm = _spectral_norm_of(layer)
         matrix = norm._reshape_weight_to_matrix(layer.parametrizations.weight.original).double()
         estimate = torch.vdot(norm._u.double(), torch.mv(matrix, norm._v.double()))
         if not (torch.isfinite(matrix).all() and torch.isfinite(estimate) and estimate != 0):
