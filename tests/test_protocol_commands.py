@@ -16,7 +16,7 @@ def _sweeps(lines) -> list:
     """Each `run.py experiment=cpu_claims -m ...` command's overrides, without -m and shell variables."""
     found = []
     for line in lines:
-        line = line.split("#", 1)[0]
+        line = line.split("#", 1)[0].strip().strip('"')
         if "run.py experiment=cpu_claims" not in line:
             continue
         words = shlex.split(line[line.index("run.py") + len("run.py"):])

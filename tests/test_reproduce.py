@@ -16,13 +16,14 @@ from wgan_repro.run_files import read_json
 
 
 def test_the_plan_runs_the_theory_in_the_papers_order_then_the_claims_sweeps(tmp_path):
-    parts = reproduce.plan(reproduce.load_scale("cpu"), tmp_path, ["out_dir=x"])
+    spec = reproduce.load_scale("cpu")
+    parts = reproduce.plan(spec, tmp_path, ["out_dir=x"])
     assert [p["name"] for p in parts] == [*reproduce.THEORY_ORDER, "claims"]
     theory = parts[0]["argv"][0]
     assert theory[-2:] == ["out_dir=x", f"hydra.run.dir={tmp_path}/theory/parallel_lines"]
     sweeps = parts[-1]["argv"]
-    assert len(sweeps) == 5 and all(a[3] == "-m" and a[-1] == f"hydra.sweep.dir={tmp_path}/claims" for a in sweeps)
-    assert reproduce.shown(sweeps[0], tmp_path).startswith("python run.py -m experiment=cpu_claims model=dcgan,")
+    assert len(sweeps) == len(spec["sweeps"]) and all(a[3] == "-m" and a[-1] == f"hydra.sweep.dir={tmp_path}/claims" for a in sweeps)
+    assert reproduce.shown(sweeps[0], tmp_path).startswith("python run.py -m " + " ".join(spec["sweeps"][0]))
     assert str(tmp_path) not in reproduce.shown(sweeps[0], tmp_path)
 
 
