@@ -27,6 +27,38 @@ def test_the_plan_runs_the_theory_in_the_papers_order_then_the_claims_sweeps(tmp
     assert str(tmp_path) not in reproduce.shown(sweeps[0], tmp_path)
 
 
+def test_the_cpu_scale_queues_its_sweeps_one_thread_each_and_builds_the_report_once_at_the_end(tmp_path, monkeypatch):
+    monkeypatch.setattr(reproduce.os, "cpu_count", lambda: 4)
+    part = reproduce.plan(reproduce.load_scale("cpu"), tmp_path, [])[-1]
+    assert part["workers"] == 4
+    for argv in part["argv"]:
+        assert {"hydra/launcher=basic", "train.threads=1", "hydra.callbacks.report.enabled=false"} <= set(argv)
+    assert part["after"] == [[sys.executable, "-m", "wgan_repro.report", str(tmp_path / "claims")]]
+    assert reproduce.shown(part["after"][0], tmp_path).startswith("python -m wgan_repro.report ")
+    single = reproduce.plan({"sweeps": [["experiment=smoke"]]}, tmp_path, [])[-1]
+    assert single["workers"] == 1 and single["after"] == [] and "train.threads=1" not in single["argv"][0]
+    with pytest.raises(SystemExit, match=r"sweep_workers must be a positive integer or 'cores', not 0"):
+        reproduce.plan({"sweeps": [["experiment=smoke"]], "sweep_workers": 0}, tmp_path, [])
+
+
+def _waits_for(mine: Path, other: Path) -> list[str]:
+    """A command that marks itself started, then exits 0 only if `other` starts within 60 s."""
+    code = (f"import pathlib, sys, time; pathlib.Path({str(mine)!r}).touch(); end = time.time() + 60\n"
+            f"while not pathlib.Path({str(other)!r}).exists():\n"
+            f"    time.sleep(0.05)\n    if time.time() > end: sys.exit(3)")
+    return [sys.executable, "-c", code]
+
+
+def test_queued_commands_run_side_by_side_and_a_failure_stops_only_a_single_worker(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    # each waits for the other to start: only two workers at once can finish them
+    assert reproduce.run_commands([_waits_for(a, b), _waits_for(b, a)], 2, "t")
+    fail, marker = [sys.executable, "-c", "raise SystemExit(2)"], tmp_path / "ran"
+    after = [sys.executable, "-c", f"import pathlib; pathlib.Path({str(marker)!r}).touch()"]
+    assert not reproduce.run_commands([fail, after], 1, "t") and not marker.exists()
+    assert not reproduce.run_commands([fail, after], 2, "t") and marker.exists()
+
+
 def test_every_scale_names_known_experiments_and_an_unknown_scale_is_one_line():
     assert {"cpu", "paper", "smoke"} <= set(reproduce.scales())
     for scale in reproduce.scales():

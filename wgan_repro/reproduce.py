@@ -15,7 +15,10 @@ interrupted one, and lets each sweep skip its finished runs and continue its int
 from their checkpoints; so a kill costs only the unfinished part. `parts.json` records each
 part's commands, status and wall time. Each part is a `run.py` subprocess (the same command a
 user would type, printed before it runs), so Hydra, the launcher and the run files are exactly
-those of a single run or sweep.
+those of a single run or sweep. A scale with `sweep_workers` (cpu: `cores`) runs its sweeps that
+many at a time from one queue, in the listed order, each sweep's runs one after another on its
+share of the cores, and builds the sweep folder's report once they all ended (scripts/cpu_claims.sh
+does the same for the protocol alone).
 """
 from __future__ import annotations
 
@@ -71,17 +74,37 @@ def plan(spec: dict, out: Path, extra: list[str]) -> list[dict]:
     sweeps = spec.get("sweeps") or []
     if sweeps:
         folder = out / "claims"
-        argv = [run_py + ["-m", *map(str, s), *extra, f"hydra.sweep.dir={folder}"] for s in sweeps]
-        parts.append({"name": "claims", "kind": "sweep", "folder": "claims", "argv": argv})
+        workers = sweep_workers(spec)
+        queued = []
+        if workers > 1:     # each sweep's runs one at a time, on its share of the cores; one report at the end
+            threads = max(1, (os.cpu_count() or 1) // workers)
+            queued = ["hydra/launcher=basic", f"train.threads={threads}", "hydra.callbacks.report.enabled=false"]
+        argv = [run_py + ["-m", *map(str, s), *extra, *queued, f"hydra.sweep.dir={folder}"] for s in sweeps]
+        after = [[sys.executable, "-m", "wgan_repro.report", str(folder)]] if workers > 1 else []
+        parts.append({"name": "claims", "kind": "sweep", "folder": "claims", "argv": argv, "workers": workers,
+                      "after": after})
     return parts
+
+
+def sweep_workers(spec: dict) -> int:
+    """How many sweeps run side by side: the scale's `sweep_workers` (`cores`: one per CPU core;
+    absent or 1: one after another, each with its preset's launcher)."""
+    value = spec.get("sweep_workers", 1)
+    if value == "cores":
+        return os.cpu_count() or 1
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise SystemExit(f"error: sweep_workers must be a positive integer or 'cores', not {value!r}")
+    return value
 
 
 def shown(argv: list[str], out: Optional[Path] = None) -> str:
     """A command as a user types it (`python run.py ...`), for the logs and the page; with `out`,
     the reproduction folder is written relative to the working folder (or as <reproduction>),
     so the page names no absolute path of this machine."""
-    args = argv[3:] if argv[1:3] == ["-m", "wgan_repro"] else argv[1:]
-    text = "python run.py " + " ".join(_quote(a) for a in args)
+    if argv[1:3] == ["-m", "wgan_repro"]:
+        text = "python run.py " + " ".join(_quote(a) for a in argv[3:])
+    else:
+        text = "python " + " ".join(_quote(a) for a in argv[1:])
     if out is not None:
         relative = os.path.relpath(out)
         text = text.replace(str(out), relative if not relative.startswith("..") else "<reproduction>")
@@ -129,7 +152,7 @@ class Manifest:
             old = previous.get(part["name"], {})
             self.data["parts"].append({
                 "name": part["name"], "kind": part["kind"], "folder": part["folder"],
-                "commands": [shown(a, out) for a in part["argv"]],
+                "commands": [shown(a, out) for a in [*part["argv"], *part.get("after", [])]],
                 "rerun": f"python -m wgan_repro.reproduce --scale {scale} --only {part['name']}",
                 "status": old.get("status", "pending") if old.get("status") == "finished" else "pending",
                 "wall_time": float(old.get("wall_time") or 0.0)})
@@ -167,13 +190,9 @@ def run_part(part: dict, out: Path, manifest: Manifest, index: int, total: int) 
         clock.start()
         if monitor:
             monitor.start()
-        for argv in part["argv"]:
-            print(f"[{index}/{total}] {part['name']}: {shown(argv)}", flush=True)
-            proc = subprocess.run(argv)
-            if proc.returncode != 0:
-                ok = False
-                print(f"[{index}/{total}] {part['name']}: the command exited with {proc.returncode}", flush=True)
-                break
+        ok = run_commands(part["argv"], part.get("workers", 1), f"[{index}/{total}] {part['name']}")
+        if ok:
+            ok = run_commands(part.get("after", []), 1, f"[{index}/{total}] {part['name']}")
     finally:
         if monitor:
             monitor.stop()
@@ -182,6 +201,36 @@ def run_part(part: dict, out: Path, manifest: Manifest, index: int, total: int) 
         manifest.write()
     print(f"[{index}/{total}] {part['name']}: {entry['status']} ({entry['wall_time']:.0f} s in all)", flush=True)
     return entry["status"] == "finished"
+
+
+def run_commands(commands: list[list[str]], workers: int, label: str) -> bool:
+    """Run the commands, `workers` at a time from one queue in their order (so the longest, listed
+    first, start first and no worker idles while another's last command finishes alone); True
+    when every one exited with 0. With one worker the first failure stops the rest; with several,
+    a failed command does not stop the others (their runs are as valid), but the result is False."""
+    failed: list[int] = []
+    lock = threading.Lock()
+    pending = list(commands)
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not pending or (workers == 1 and failed):
+                    return
+                argv = pending.pop(0)
+                print(f"{label}: {shown(argv)}", flush=True)
+            code = subprocess.run(argv).returncode
+            if code != 0:
+                with lock:
+                    failed.append(code)
+                    print(f"{label}: the command exited with {code}", flush=True)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(max(1, min(workers, len(commands))))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return not failed
 
 
 def _clear_interrupted_theory(folder: Path) -> None:
