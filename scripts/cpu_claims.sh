@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
 SLOTS=${SLOTS:-$(nproc)}
 EXTRA=""; [ $# -gt 0 ] && EXTRA=$(printf " %q" "$@")
-ONE="hydra.launcher.n_jobs=1 train.threads=1 hydra.callbacks.report.enabled=false"
+ONE="hydra/launcher=basic train.threads=1 hydra.callbacks.report.enabled=false"
 queue=(
   # WGAN Figs. 3-7 and Sec. 4.3 on images: three generators x WGAN / -log D GAN, DCGAN critic
   "run.py experiment=cpu_claims -m loss=wgan model=dcgan,dcgan_nobn seed=0,1,2"

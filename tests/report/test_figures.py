@@ -1,4 +1,6 @@
 """The figures: one panel per model x objective, the correlations they print, the 2-D extras."""
+import re
+
 import numpy as np
 import pytest
 from PIL import Image
@@ -54,3 +56,41 @@ def test_printed_correlations_are_the_summary_ones(tmp_path, paper):
         if sweep == tmp_path:
             assert all(abs(r) < 0.99 for r in judged)                          # not trivial +-1
             assert judged.max() > 0.5 > judged.min()
+
+
+def test_long_panel_titles_wrap_to_their_panel_and_overlap_no_other_title_or_panel(tmp_path):
+    """The protocol's sweep sets several keys on some runs only (the Sec. 4.2 and MLP-critic
+    arms): a row's title lists them all and must not spill into its neighbours."""
+    import matplotlib.pyplot as plt
+
+    from wgan_repro.report.figures import STYLE, _figure, _panels
+
+    quality = image_quality([300.0, 200.0, 120.0])
+    arms = [("dcgan", "wgan", []), ("dcgan", "nsgan", []),
+            ("dcgan", "wgan", ["loss.optim.name=adam", "train.iters=4000"]),
+            ("dcgan", "wgan", ["loss.optim.lr=0.0005", "train.iters=4000"]),
+            ("mlp", "wgan", ["critic=mlp", "loss.optim.lr=0.0005"])]
+    for model, loss, extra in arms:
+        write_run(tmp_path / "sweep", model=model, loss=loss, seed=0, iters=30, quality=quality,
+                  final_eval=final_image_eval(120.0), extra_overrides=extra)
+    grid = Grid(load_sweep(tmp_path / "sweep").runs)
+    width = 3.0
+    with plt.rc_context(STYLE):
+        fig, axes = _figure(grid, width=width, height=2.1)
+        for ax, runs in _panels(grid, axes):
+            ax.plot([0, 1], [0, 1])
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        titles = [ax.title for row in axes for ax in row]
+        boxes = [t.get_window_extent(renderer) for t in titles]
+        panels = [ax.get_window_extent(renderer) for row in axes for ax in row]
+        texts = [t.get_text() for t in titles]
+        plt.close(fig)
+    assert any("\n" in t for t in texts)                                  # the long ones did wrap
+    assert not any(re.search(r"=(\s|$)", t) for t in texts)                 # no `key=` with an empty value
+    for i, box in enumerate(boxes):
+        assert box.width <= width * fig.dpi * 1.05, texts[i]              # within its panel's width
+        for j, other in enumerate(boxes):
+            assert i == j or not box.overlaps(other), (texts[i], texts[j])
+        for j, panel in enumerate(panels):
+            assert not box.overlaps(panel), (texts[i], j)                 # above its own panel, below the last row

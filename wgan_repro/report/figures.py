@@ -4,6 +4,7 @@ critic.png. Runs that differ only by seed share a panel."""
 from __future__ import annotations
 
 import math
+import textwrap
 from pathlib import Path
 from typing import Optional
 
@@ -30,6 +31,10 @@ STYLE = {"font.size": 9, "axes.titlesize": 9.5, "axes.labelsize": 9, "legend.fon
          "axes.spines.top": False}
 MARKERS = ["o", "s", "^", "D", "v", "P", "X"]
 STATUS_COLOR = {"diverged": "firebrick", "failed": "firebrick", "running": "darkorange"}
+# a panel title is wrapped to its panel's width: at axes.titlesize 9.5 pt a character of
+# DejaVu Sans is about 0.075 in wide on average (13 per inch), a line about 0.16 in high
+TITLE_CHARS_PER_INCH = 13
+TITLE_LINE_INCHES = 0.16
 
 
 # --------------------------------------------------------------------------- layout
@@ -46,22 +51,42 @@ class Grid:
         ranks = objective_ranks(runs)
         self.cols = sorted({str(r.params.get("loss", "")) for r in runs}, key=lambda v: _rank("loss", v, ranks.get(v)))
         self.cells = {}
+        self.panel_width: Optional[float] = None      # inches, set by _figure: titles wrap to it
         for run in sorted(runs, key=lambda r: _rank("seed", str(r.params.get("seed", "")))):
             row = tuple(str(run.params.get(k, "")) for k in self.row_keys)
             self.cells.setdefault((row, str(run.params.get("loss", ""))), []).append(run)
 
     def row_label(self, row: tuple) -> str:
-        extra = [f"{k}={v}" for k, v in zip(self.row_keys[1:], row[1:])]
+        """The row's generator and every other swept key its runs set (a key they leave at its
+        default is left out, rather than shown as `key=`)."""
+        extra = [f"{k}={v}" for k, v in zip(self.row_keys[1:], row[1:]) if v != ""]
         return " · ".join([row[0] or "?"] + extra)
 
-    def title(self, row: tuple, col: str) -> str:
-        return f"{self.row_label(row)} · {col or '?'}"
+    def title(self, row: tuple, col: str, suffix: str = "") -> str:
+        """A panel's title, wrapped at its separators to the panel's width once _figure set it."""
+        text = f"{self.row_label(row)} · {col or '?'}{suffix}"
+        return text if self.panel_width is None else wrap(text, self.panel_width)
+
+    def title_lines(self) -> int:
+        return max((len(self.title(row, col).splitlines()) for row in self.rows for col in self.cols), default=1)
+
+
+def wrap(text: str, inches: float, points: float = 9.5) -> str:
+    """`text` in lines that fit `inches` at a font of `points`, broken at spaces only."""
+    chars = max(16, int(inches * TITLE_CHARS_PER_INCH * 9.5 / points))
+    return "\n".join(textwrap.wrap(text, chars, break_long_words=False, break_on_hyphens=False))
 
 
 def _figure(grid: Grid, width: float, height: float, extra_cols: int = 0, left: float = 0.75,
-            right: float = 0.75, gap_w: float = 1.45, gap_h: float = 0.85, top: float = 0.35, bottom: float = 0.55):
+            right: float = 0.75, gap_w: float = 1.45, gap_h: float = 0.85, top: float = 0.35, bottom: float = 0.55,
+            grid_titles: bool = True):
     """A grid of axes of `width` x `height` inches each, with fixed margins (in inches): faster
-    than an automatic layout and the same for every panel."""
+    than an automatic layout and the same for every panel. The panel titles wrap to `width`, and
+    the space above each row grows by their extra lines (with `grid_titles`: the panels are
+    titled by grid.title)."""
+    grid.panel_width = width
+    extra = (grid.title_lines() - 1) * TITLE_LINE_INCHES if grid_titles else 0.0
+    gap_h, top = gap_h + extra, top + extra
     nrows, ncols = len(grid.rows), len(grid.cols) + extra_cols
     fig_w = left + ncols * width + (ncols - 1) * gap_w + right
     fig_h = top + nrows * height + (nrows - 1) * gap_h + bottom
@@ -225,13 +250,15 @@ def _rho_text(rho: float) -> str:
 def plot_samples(grid: Grid, path: Path) -> None:
     """The final sample grid (or scatter) of the first seed of every panel, real data on the left."""
     with plt.rc_context(STYLE):
-        fig, axes = _figure(grid, width=2.8, height=2.8, extra_cols=1, left=0.45, right=0.15, gap_w=0.25,
-                            gap_h=0.65, top=0.55, bottom=0.15)
+        labels = [wrap(grid.row_label(row), 2.8, points=10) for row in grid.rows]
+        left = 0.45 + (max(len(label.splitlines()) for label in labels) - 1) * TITLE_LINE_INCHES
+        fig, axes = _figure(grid, width=2.8, height=2.8, extra_cols=1, left=left, right=0.15, gap_w=0.25,
+                            gap_h=0.65, top=0.55, bottom=0.15, grid_titles=False)
         for i, row in enumerate(grid.rows):
             runs_in_row = [r for col in grid.cols for r in grid.cells.get((row, col), [])]
             real = next((r.real_samples for r in runs_in_row if r.real_samples), None)
             _show_image(axes[i][0], real, "real data", "no real.png")
-            axes[i][0].set_ylabel(grid.row_label(row), fontsize=10)
+            axes[i][0].set_ylabel(labels[i], fontsize=10)
             axes[i][0].yaxis.set_visible(True)
             for j, col in enumerate(grid.cols, start=1):
                 runs = grid.cells.get((row, col), [])
@@ -291,7 +318,7 @@ def plot_critic_surfaces(grid: Grid, path: Path) -> bool:
                     if key in surface and surface[key].ndim == 2 and surface[key].shape[1] == 2:
                         ax.scatter(surface[key][:, 0], surface[key][:, 1], s=1.5, c=color, alpha=0.5, label=name)
                 if "iter" in surface:
-                    ax.set_title(f"{grid.title(row, col)} (iter {int(surface['iter'])})")
+                    ax.set_title(grid.title(row, col, f" (iter {int(surface['iter'])})"))
                 ax.set_aspect("equal")
                 ax.set_xlabel("x1")
                 ax.set_ylabel("x2")
