@@ -3,6 +3,7 @@ relative path, styles inline)."""
 from __future__ import annotations
 
 import datetime
+import re
 from html import escape
 from pathlib import Path
 from typing import Optional
@@ -99,6 +100,14 @@ def _claims_table(results: list) -> str:
     return "\n".join(rows)
 
 
+# a run's link to its folder beside the report; report.publish reads links back with RUN_LINK
+RUN_LINK = re.compile(r'<a href="\.\./([^"/]+)/">(.*?)</a>')
+
+
+def run_link(folder: str, text: str) -> str:
+    return f'<a href="../{quote(folder)}/">{text}</a>'
+
+
 def _table(header: list, rows: list, status_col: bool = False) -> str:
     status_at = header.index("status") if status_col and "status" in header else None
     lines = ["<table><tr>" + "".join(f"<th>{escape(h)}</th>" for h in header) + "</tr>"]
@@ -110,7 +119,7 @@ def _table(header: list, rows: list, status_col: bool = False) -> str:
                 state = str(cell).split(":")[0]
                 cells.append(f'<td class="status-{escape(state)}">{text}</td>')
             elif k == 0 and status_col:
-                cells.append(f'<td><a href="../{quote(str(cell))}/">{text}</a></td>')
+                cells.append(f"<td>{run_link(str(cell), text)}</td>")
             else:
                 cells.append(f'<td class="num">{text}</td>' if _is_number(cell) else f"<td>{text}</td>")
         lines.append("<tr>" + "".join(cells) + "</tr>")

@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import shutil
 import sys
 from pathlib import Path
 from urllib.parse import unquote
 
-# a link to a folder one level up: what html._table writes for a run
-RUN_LINK = re.compile(r'<a href="\.\./([^"/]+)/">(.*?)</a>')
+from wgan_repro.report.html import RUN_LINK
 
 
 def unlink_missing_runs(html: str, base: Path) -> tuple[str, int]:
@@ -29,7 +27,7 @@ def unlink_missing_runs(html: str, base: Path) -> tuple[str, int]:
     and how many were replaced."""
     dropped = 0
 
-    def replace(match: re.Match) -> str:
+    def replace(match) -> str:
         nonlocal dropped
         if (base / unquote(match.group(1))).is_dir():
             return match.group(0)
