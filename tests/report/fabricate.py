@@ -154,7 +154,7 @@ def paper_sweep(sweep: Path, *, mlp_wgan_covered: float = 10, mlp_nsgan_covered:
 
     sweep.mkdir(parents=True, exist_ok=True)
     (sweep / "multirun.yaml").write_text("hydra:\n  overrides:\n    task:\n    - model=dcgan,dcgan_nobn,mlp\n"
-                                         "    - loss=wgan,nsgan,gan\n")
+                                         "    - loss=wgan,nsgan,gan\n    - seed=0,1\n")
     n, k = 100, 10                                # 100 iterations, an evaluation every 10 -> 10 points
     runs = {}
     # WGAN: the estimate falls with FID (the paper's Fig. 3).

@@ -9,6 +9,7 @@ import pytest
 from tests.report.fabricate import falling, write_run
 from wgan_repro.report.__main__ import main
 from wgan_repro.report.collect import NoFinishedRun, ReportError, load_sweep
+from wgan_repro.report.html import _command_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -30,7 +31,9 @@ def test_runs_are_read_with_their_parameters_and_status(paper):
     assert by_name[runs[("mlp", "gan", 0)].name].status == "running"
     assert "train.threads" not in first.params                     # how fast, not what
     assert loaded.counts() == {"finished": 7, "diverged": 1, "running": 1, "failed": 1}
-    assert loaded.command == "model=dcgan,dcgan_nobn,mlp loss=wgan,nsgan,gan"
+    assert loaded.command == "model=dcgan,dcgan_nobn,mlp loss=wgan,nsgan,gan seed=0,1"
+    assert _command_text(loaded) == (", command <code>python run.py -m model=dcgan,dcgan_nobn,mlp "
+                                     "loss=wgan,nsgan,gan seed=0,1</code>")
 
 
 def test_a_run_folder_without_status_is_failed_with_its_log(tmp_path):
@@ -122,3 +125,25 @@ def test_diverged_runs_beside_running_ones_keep_the_resume_advice(tmp_path):
     message = str(err.value)
     assert "(1 diverged, 1 running)" in message and "Let the runs finish" in message
     assert "but the 1 diverged would only diverge again: see their status.json" in message
+
+
+def test_the_sweeps_command_counts_the_runs_it_made(paper, tmp_path):
+    """Hydra rewrites multirun.yaml at every sweep: the report must know when the command it holds
+    made only some of the folder's runs."""
+    sweep, runs, _ = paper
+    assert load_sweep(sweep).command_runs == len(runs) == 10
+    text = (sweep / "multirun.yaml").read_text()
+    (sweep / "multirun.yaml").write_text(text.replace("    - seed=0,1\n", "    - seed=1\n"))
+    assert load_sweep(sweep).command_runs == 1              # only dcgan/wgan has a seed 1
+    header = _command_text(load_sweep(sweep))
+    assert "made 1 of its 10 runs, other commands the rest" in header and "seed=1</code>" in header
+
+    one = tmp_path / "one"
+    for seed in (0, 1):
+        write_run(one, model="mlp", loss="wgan", seed=seed, iters=10, quality=None,
+                  extra_overrides=["loss.optim.lr=0.001"])  # as Hydra writes the 1e-3 below
+    (one / "multirun.yaml").write_text("hydra:\n  overrides:\n    task:\n    - model=mlp\n    - loss=wgan\n"
+                                       "    - seed=0,1\n    - loss.optim.lr=1e-3\n    - train.threads=2\n")
+    assert load_sweep(one).command_runs == 2                 # threads say how fast, not what
+    (one / "multirun.yaml").write_text("hydra:\n  overrides:\n    task:\n    - 'model=(('\n")
+    assert load_sweep(one).command_runs is None              # not a command Hydra parses

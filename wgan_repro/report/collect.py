@@ -141,6 +141,10 @@ class Sweep:
     path: Path
     runs: list
     command: str = ""                          # the sweep's overrides, from multirun.yaml
+    # how many of `runs` that command makes (Hydra's expansion of it); None when it cannot be told.
+    # Hydra rewrites multirun.yaml at every sweep, so a folder that several commands filled names
+    # only the last of them, and the report must not present it as the command of every run.
+    command_runs: Optional[int] = None
 
     def counts(self) -> dict:
         return {s: sum(r.status == s for r in self.runs) for s in STATUSES if any(r.status == s for r in self.runs)}
@@ -170,7 +174,10 @@ def load_sweep(path) -> Sweep:
     if not run_dirs:
         raise ReportError(f"{path} holds no run folders (none with metrics.csv, status.json or run.json): {fix}")
     runs = sorted((read_run(d, path) for d in run_dirs), key=run_order)
-    return Sweep(path=path, runs=runs, command=_sweep_command(path))
+    task = _sweep_task(path)
+    jobs = _expand_sweep(task)
+    made = None if jobs is None else sum(_run_overrides(r.path) in jobs for r in runs)
+    return Sweep(path=path, runs=runs, command=" ".join(task), command_runs=made)
 
 
 def find_run_dirs(sweep: Path, max_depth: int = 3) -> list:
@@ -193,13 +200,45 @@ def _is_run_dir(path: Path) -> bool:
     return any((path / m).is_file() for m in RUN_MARKERS)
 
 
-def _sweep_command(sweep: Path) -> str:
+def _sweep_task(sweep: Path) -> list:
+    """The overrides of the last `python run.py -m` written into the folder (multirun.yaml)."""
     data = _read_yaml(sweep / "multirun.yaml") or {}
     try:
-        task = data["hydra"]["overrides"]["task"]
-        return " ".join(str(t) for t in task)
+        return [str(t) for t in data["hydra"]["overrides"]["task"]]
     except (KeyError, TypeError):
-        return ""
+        return []
+
+
+def _expand_sweep(task: list) -> Optional[set]:
+    """The runs `task` makes, each as its identifying overrides, expanded as Hydra's basic sweeper
+    expands a command line (so values are written as in each run's .hydra/overrides.yaml); None
+    when there is no command or Hydra cannot parse it."""
+    if not task:
+        return None
+    try:
+        from hydra._internal.core_plugins.basic_sweeper import BasicSweeper
+        from hydra.core.override_parser.overrides_parser import OverridesParser
+
+        batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(task), None)
+    except Exception:                            # a Hydra without these internals, or a malformed file
+        return None
+    return {_identity(job) for batch in batches for job in batch}
+
+
+def _run_overrides(run_dir: Path) -> Optional[frozenset]:
+    items = _read_yaml(run_dir / ".hydra" / "overrides.yaml")
+    return _identity(items) if isinstance(items, list) else None
+
+
+def _identity(items) -> frozenset:
+    """key=value overrides that say what a run is (not where it writes or how fast it goes)."""
+    pairs = set()
+    for item in items:
+        key, sep, value = str(item).partition("=")
+        key = key.lstrip("+~")
+        if sep and key not in IGNORED_OVERRIDES and not key.startswith("hydra."):
+            pairs.add((key, value))
+    return frozenset(pairs)
 
 
 # --------------------------------------------------------------------------- one run
@@ -288,14 +327,8 @@ def read_metrics(path: Path, notes: list) -> pd.DataFrame:
 def run_params(run_dir: Path, meta: dict) -> dict:
     """What identifies the run in its sweep: the config group choices, the seed and every other
     override (from .hydra/overrides.yaml, else the folder name)."""
-    params = {}
     overrides = _read_yaml(run_dir / ".hydra" / "overrides.yaml")
-    items = overrides if isinstance(overrides, list) else run_dir.name.split(",")
-    for item in items:
-        key, sep, value = str(item).partition("=")
-        key = key.lstrip("+~")
-        if sep and key not in IGNORED_OVERRIDES and not key.startswith("hydra."):
-            params[key] = value
+    params = dict(_identity(overrides if isinstance(overrides, list) else run_dir.name.split(",")))
     for axis, value in (meta.get("choices") or {}).items():
         if axis in AXES and value is not None:
             params[axis] = str(value)

@@ -45,6 +45,19 @@ font-size:.8em} .meta{color:#555;font-size:.9em} code{font-size:.9em}
 """
 
 
+def _command_text(sweep: Sweep) -> str:
+    """The sweep's command for the header; when it made only some of the runs (several commands
+    filled the folder, and Hydra keeps only the last one's multirun.yaml), it says so."""
+    if not sweep.command:
+        return ""
+    code = f"<code>python run.py -m {escape(sweep.relative(sweep.command))}</code>"
+    made, total = sweep.command_runs, len(sweep.runs)
+    if made is None or made == total:
+        return f", command {code}"
+    return (f"; the last command run into this folder (its multirun.yaml) made {made} of its {total} runs, "
+            f"other commands the rest: {code}")
+
+
 def write_html(out: Path, sweep: Sweep, summary: pd.DataFrame, seeds: Optional[pd.DataFrame], results: list,
                claims_path: Path) -> Path:
     """Write out/index.html from the tables and the figures present in `out`."""
@@ -55,7 +68,7 @@ def write_html(out: Path, sweep: Sweep, summary: pd.DataFrame, seeds: Optional[p
         f"<style>{CSS}</style></head><body>",
         f"<h1>WGAN reproduction report: {escape(sweep.path.name)}</h1>",
         f'<p class="meta">Sweep <code>{escape(sweep.path.resolve().name)}</code>'
-        + (f", command <code>python run.py -m {escape(sweep.relative(sweep.command))}</code>" if sweep.command else "")
+        + _command_text(sweep)
         + f". {len(sweep.runs)} runs: {escape(counts)}. Built {datetime.datetime.now():%Y-%m-%d %H:%M}. "
         'Files: <a href="summary.csv">summary.csv</a>, <a href="summary.md">summary.md</a>, '
         '<a href="claims.md">claims.md</a>, <a href="claims.json">claims.json</a>'
