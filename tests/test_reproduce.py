@@ -154,3 +154,24 @@ def test_a_running_parts_wall_time_reaches_parts_json_while_it_runs(tmp_path):
         clock.stop()
     final = read_json(tmp_path / "parts.json")["parts"][0]["wall_time"]
     assert 100.1 <= final <= 100.0 + (time.monotonic() - began) + 0.1     # rounded to 0.1 s
+
+
+def test_a_part_whose_commands_changed_starts_anew_and_an_unchanged_one_keeps_its_time(tmp_path):
+    """A resumed part adds to the time it spent; a part whose commands changed (a protocol of
+    another length) is other runs, whose time must not be added to it."""
+    from wgan_repro.reproduce import Manifest
+
+    def parts(iters):
+        return [{"name": "theory", "kind": "theory", "folder": "theory/t", "argv": [["python", "-m", "wgan_repro", "a=1"]]},
+                {"name": "claims", "kind": "sweep", "folder": "claims",
+                 "argv": [["python", "-m", "wgan_repro", "-m", f"train.iters={iters}"]]}]
+
+    first = Manifest(tmp_path, "cpu", parts(8000))
+    for name, spent in (("theory", 54.0), ("claims", 225.0)):
+        first.part(name).update(status="finished", wall_time=spent)
+    first.write()
+    again = Manifest(tmp_path, "cpu", parts(8000))
+    assert [(p["status"], p["wall_time"]) for p in again.data["parts"]] == [("finished", 54.0), ("finished", 225.0)]
+    changed = Manifest(tmp_path, "cpu", parts(6000))
+    assert [(p["status"], p["wall_time"]) for p in changed.data["parts"]] == [("finished", 54.0), ("pending", 0.0)]
+    assert read_json(tmp_path / "parts.json")["parts"][1]["commands"] == ["python run.py -m train.iters=6000"]

@@ -142,17 +142,22 @@ def _cpu_model() -> str:
 
 class Manifest:
     """parts.json: the scale, the environment and each part's commands, status and wall time.
-    Wall times add up over sittings (a resumed part keeps what it already spent)."""
+    Wall times add up over sittings (a resumed part keeps what it already spent); a part whose
+    commands changed since parts.json was written is a new part (pending, no time spent), so that
+    the time of other runs (a protocol of another length, other overrides) is not added to it."""
 
     def __init__(self, out: Path, scale: str, parts: list[dict]):
         self.path = out / PARTS_FILE
         previous = {p["name"]: p for p in (read_json(self.path) or {}).get("parts", [])}
         self.data = {"scale": scale, **environment(), "started": time.time(), "updated": time.time(), "parts": []}
         for part in parts:
+            commands = [shown(a, out) for a in [*part["argv"], *part.get("after", [])]]
             old = previous.get(part["name"], {})
+            if old.get("commands") != commands:
+                old = {}
             self.data["parts"].append({
                 "name": part["name"], "kind": part["kind"], "folder": part["folder"],
-                "commands": [shown(a, out) for a in [*part["argv"], *part.get("after", [])]],
+                "commands": commands,
                 "rerun": f"python -m wgan_repro.reproduce --scale {scale} --only {part['name']}",
                 "status": old.get("status", "pending") if old.get("status") == "finished" else "pending",
                 "wall_time": float(old.get("wall_time") or 0.0)})
