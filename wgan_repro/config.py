@@ -3,14 +3,16 @@ value becomes one ConfigError line naming the key and the fix, before anything i
 
 The fixed sections (train, loss, arch, ...) are typed dataclasses below; the `model`,
 `critic` and `data` sections differ per registered name and are checked against their
-constructor's signature by the registries.
+constructor's signature by the registries. The dataclasses hold types only: every value comes
+from the YAML files (conf/config.yaml, conf/<group>/<name>.yaml), its one source, and a key that
+no YAML sets is an error rather than a second, silent default.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, List, Optional
 
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from wgan_repro.data import DATASETS
@@ -23,108 +25,108 @@ OPTIMIZERS = ("rmsprop", "adam", "sgd")
 
 @dataclass
 class OptimConfig:
-    name: str = "rmsprop"
-    lr: float = 5e-5
-    betas: List[float] = field(default_factory=lambda: [0.5, 0.999])
-    momentum: float = 0.0
-    weight_decay: float = 0.0
+    name: str = MISSING
+    lr: float = MISSING
+    betas: List[float] = MISSING
+    momentum: float = MISSING
+    weight_decay: float = MISSING
 
 
 @dataclass
 class WarmupConfig:
     """The original WGAN code's schedule: `critic_steps` critic steps per generator step for the
     first `iters` generator iterations and every `every`-th one after."""
-    enabled: bool = False
-    iters: int = 25
-    critic_steps: int = 100
-    every: int = 500
+    enabled: bool = MISSING
+    iters: int = MISSING
+    critic_steps: int = MISSING
+    every: int = MISSING
 
 
 @dataclass
 class InstanceNoiseConfig:
     """N(0, std^2) added to every input of the critic (real and fake), its std falling linearly to
     0 over `anneal_iters` generator iterations (0: constant)."""
-    std: float = 0.0
-    anneal_iters: int = 0
+    std: float = MISSING
+    anneal_iters: int = MISSING
 
 
 @dataclass
 class LrOnStallConfig:
     """Cut both learning rates by `factor` when the estimate's mean over a `window` of generator
     iterations is not below the best window's by `min_drop` x |best| (see wgan_repro/lr_on_stall.py)."""
-    enabled: bool = False
-    window: int = 1000
-    min_drop: float = 0.01
-    factor: float = 0.5
+    enabled: bool = MISSING
+    window: int = MISSING
+    min_drop: float = MISSING
+    factor: float = MISSING
 
 
 @dataclass
 class LossConfig:
     """The keys every objective's YAML has; its own options (a penalty weight, a divergence, ...)
     sit beside them and are checked against the objective function's signature."""
-    name: str = "wgan"
-    n_critic: int = 5
-    clip: Optional[float] = None
+    name: str = MISSING
+    n_critic: int = MISSING
+    clip: Optional[float] = MISSING
     warmup: WarmupConfig = field(default_factory=WarmupConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     instance_noise: InstanceNoiseConfig = field(default_factory=InstanceNoiseConfig)
-    historical_averaging: float = 0.0
+    historical_averaging: float = MISSING
     lr_on_stall: LrOnStallConfig = field(default_factory=LrOnStallConfig)
 
 
 @dataclass
 class ArchConfig:
-    nz: int = 100
-    ngf: int = 32
-    ndf: int = 32
+    nz: int = MISSING
+    ngf: int = MISSING
+    ndf: int = MISSING
 
 
 @dataclass
 class TrainConfig:
-    iters: int = 2000
-    batch_size: int = 64
-    log_every: int = 1
-    flush_every: int = 10
-    sample_every: int = 250
-    checkpoint_every: int = 250
-    grid_size: int = 64
-    channels_last: bool = True
-    tf32: bool = True
-    precision: str = "auto"
-    threads: int = 0
-    progress: str = "auto"
-    resume: bool = True
-    tensorboard: bool = False
+    iters: int = MISSING
+    batch_size: int = MISSING
+    log_every: int = MISSING
+    flush_every: int = MISSING
+    sample_every: int = MISSING
+    checkpoint_every: int = MISSING
+    grid_size: int = MISSING
+    channels_last: bool = MISSING
+    tf32: bool = MISSING
+    precision: str = MISSING
+    threads: int = MISSING
+    progress: str = MISSING
+    resume: bool = MISSING
+    tensorboard: bool = MISSING
 
 
 @dataclass
 class ClassifierConfig:
     """The domain classifier behind the image metrics (see wgan_repro/metrics/classifier.py)."""
-    width: int = 16
-    embed_dim: int = 128
-    epochs: int = 3
-    batch_size: int = 128
-    lr: float = 3e-3
-    max_train: Optional[int] = None
-    seed: int = 0
+    width: int = MISSING
+    embed_dim: int = MISSING
+    epochs: int = MISSING
+    batch_size: int = MISSING
+    lr: float = MISSING
+    max_train: Optional[int] = MISSING
+    seed: int = MISSING
 
 
 @dataclass
 class EvalConfig:
     """Sample-quality evaluation during training (see wgan_repro/metrics/evaluator.py)."""
-    enabled: bool = True
-    every: int = 100
-    n_samples: int = 2000
-    n_final: int = 10000
-    n_real: int = 10000
-    n_points: int = 1000
-    n_points_final: int = 2000
-    kid_subsets: int = 50
-    kid_subset_size: int = 1000
-    coverage_min_share: float = 0.02
-    mode_min_share: float = 0.008
-    seed: int = 0
-    cache_dir: str = "results/.cache"
+    enabled: bool = MISSING
+    every: int = MISSING
+    n_samples: int = MISSING
+    n_final: int = MISSING
+    n_real: int = MISSING
+    n_points: int = MISSING
+    n_points_final: int = MISSING
+    kid_subsets: int = MISSING
+    kid_subset_size: int = MISSING
+    coverage_min_share: float = MISSING
+    mode_min_share: float = MISSING
+    seed: int = MISSING
+    cache_dir: str = MISSING
     classifier: ClassifierConfig = field(default_factory=ClassifierConfig)
 
 
@@ -137,11 +139,11 @@ class RunConfig:
     arch: ArchConfig = field(default_factory=ArchConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
-    task: str = "train"            # "train", or the name of a theory experiment (wgan_repro/theory)
+    task: str = MISSING            # "train", or the name of a theory experiment (wgan_repro/theory)
     theory: Any = None             # that experiment's options, checked against its signature
-    seed: int = 0
-    device: str = "auto"
-    out_dir: str = "results"
+    seed: int = MISSING
+    device: str = MISSING
+    out_dir: str = MISSING
 
 
 def validate(cfg: DictConfig) -> DictConfig:
@@ -154,6 +156,7 @@ def validate(cfg: DictConfig) -> DictConfig:
         key = getattr(err, "full_key", None) or "config"
         reason = str(err).splitlines()[0]
         raise ConfigError(f"bad config value at {key}: {reason}. Fix the override or the YAML file") from None
+    _check_no_missing(merged)
     _check_ranges(merged)
     for registry, section in ((GENERATORS, "model"), (CRITICS, "critic"), (DATASETS, "data")):
         options = merged[section]
@@ -164,6 +167,14 @@ def validate(cfg: DictConfig) -> DictConfig:
     objective = build_objective(OmegaConf.to_container(merged.loss))
     _check_critic_kind(objective, merged.critic.name)
     return merged
+
+
+def _check_no_missing(cfg: DictConfig) -> None:
+    """Every typed key has a value: the schema gives none, so a key no YAML file sets is named."""
+    missing = sorted(OmegaConf.missing_keys(cfg))
+    if missing:
+        raise ConfigError(f"no value for {', '.join(missing)}: set it in conf/config.yaml (or the config group's "
+                          f"YAML) or on the command line, e.g. {missing[0]}=<value>")
 
 
 def _check_critic_kind(objective, critic: str) -> None:

@@ -3,18 +3,16 @@ class-blob stand-in otherwise) and a domain classifier on a reduced budget, trai
 session into a temporary cache."""
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import pytest
 import torch
 
 from tests.conftest import make_fake_idx_dataset
-from wgan_repro.config import EvalConfig
 from wgan_repro.data import DEBIAN_FASHION_MNIST, load_dataset
 from wgan_repro.metrics.classifier import load_or_train
+from wgan_repro.presets import preset
 
 # A tenth of the default budget: one epoch on 10,000 images (about 10 s on one core).
-SMALL_CLASSIFIER = {**asdict(EvalConfig().classifier), "epochs": 1, "max_train": 10000}
+SMALL_CLASSIFIER = {**preset("eval", "default")["classifier"], "epochs": 1, "max_train": 10000}
 REAL_DATA = DEBIAN_FASHION_MNIST.exists()
 
 
@@ -56,5 +54,5 @@ def small_classifier(image_data, classifier_cache):
 @pytest.fixture(scope="session")
 def eval_settings(classifier_cache) -> dict:
     """The `eval` section at test scale, with the session's classifier."""
-    return {**asdict(EvalConfig()), "n_real": 2000, "n_samples": 500, "n_final": 1000, "kid_subsets": 10,
+    return {**preset("eval", "default"), "n_real": 2000, "n_samples": 500, "n_final": 1000, "kid_subsets": 10,
             "kid_subset_size": 500, "cache_dir": str(classifier_cache), "classifier": SMALL_CLASSIFIER}

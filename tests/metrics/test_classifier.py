@@ -1,13 +1,12 @@
 import time
-from dataclasses import asdict
 
 import pytest
 import torch
 
 from tests.metrics.conftest import REAL_DATA, SMALL_CLASSIFIER
-from wgan_repro.config import EvalConfig
 from wgan_repro.data import InMemoryData
 from wgan_repro.metrics.classifier import cache_folder, load_or_train
+from wgan_repro.presets import preset
 from wgan_repro.run_files import read_json
 
 TINY = {**SMALL_CLASSIFIER, "max_train": 512}
@@ -66,7 +65,7 @@ def test_the_embedding_is_the_penultimate_layer(small_classifier, image_data):
 @pytest.mark.skipif(not REAL_DATA, reason="needs Debian's dataset-fashion-mnist")
 def test_the_default_classifier_reaches_90_percent_on_fashion_mnist_within_3_minutes(image_data, tmp_path):
     train, test = image_data
-    config = asdict(EvalConfig().classifier)
+    config = preset("eval", "default")["classifier"]
     start = time.perf_counter()
     _, info = load_or_train(train, test, config, tmp_path, CPU)
     seconds = time.perf_counter() - start

@@ -2,15 +2,14 @@
 training one, and giving the same FID floor and ceiling on every x86-64 machine."""
 import json
 import math
-from dataclasses import asdict
 
 import pytest
 import torch
 
-from wgan_repro.config import EvalConfig
 from wgan_repro.data import DEBIAN_FASHION_MNIST, load_dataset
 from wgan_repro.metrics import classifier as clf
 from wgan_repro.metrics.evaluator import ImageEvaluator
+from wgan_repro.presets import preset
 
 SHIPPED = sorted(clf.SHIPPED_DIR.glob("*.pt"))
 # What the shipped network measured when it was made (its cache's reference file, 2,000 samples)
@@ -47,7 +46,7 @@ def _moments(features: torch.Tensor) -> float:
 def test_the_shipped_network_gives_the_pinned_floor_and_ceiling_without_training(tmp_path):
     options = {"name": "fashion_mnist", "image_size": 32}
     train, test = load_dataset(options, "train"), load_dataset(options, "test")
-    settings = {**asdict(EvalConfig()), "cache_dir": str(tmp_path)}
+    settings = {**preset("eval", "default"), "cache_dir": str(tmp_path)}
     torch.set_num_threads(1)
     evaluator = ImageEvaluator(settings, tmp_path / "run", nz=100, batch_size=64, train=train, test=test,
                                device=torch.device("cpu"), cache_dir=tmp_path)

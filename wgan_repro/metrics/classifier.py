@@ -256,15 +256,14 @@ def ship(threads: int = 1) -> Path:
     """Train the default classifier on the default data (as a default run would, with `threads`
     CPU threads) and write it into the package's weights folder with its SHA-256."""
     import tempfile
-    from dataclasses import asdict
 
-    from wgan_repro.config import EvalConfig
     from wgan_repro.data import load_dataset
+    from wgan_repro.presets import preset
 
     torch.set_num_threads(threads)
     options = {"name": "fashion_mnist", "image_size": 32}
     train, test = load_dataset(options, "train"), load_dataset(options, "test")
-    config = asdict(EvalConfig().classifier)
+    config = preset("eval", "default")["classifier"]
     with tempfile.TemporaryDirectory() as cache:
         folder = cache_folder(Path(cache), train, config)
         global SHIPPED_DIR
