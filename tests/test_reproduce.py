@@ -156,22 +156,45 @@ def test_a_running_parts_wall_time_reaches_parts_json_while_it_runs(tmp_path):
     assert 100.1 <= final <= 100.0 + (time.monotonic() - began) + 0.1     # rounded to 0.1 s
 
 
-def test_a_part_whose_commands_changed_starts_anew_and_an_unchanged_one_keeps_its_time(tmp_path):
-    """A resumed part adds to the time it spent; a part whose commands changed (a protocol of
-    another length) is other runs, whose time must not be added to it."""
+def test_a_part_whose_runs_changed_starts_anew_and_a_resumed_one_keeps_its_time(tmp_path, monkeypatch):
+    """A resumed part adds to the time it spent, whatever the working folder and speed settings; a
+    part whose runs changed (other overrides, or its experiment YAML edited: a protocol of another
+    length) is other runs, whose time must not be added to it."""
     from wgan_repro.reproduce import Manifest
 
-    def parts(iters):
-        return [{"name": "theory", "kind": "theory", "folder": "theory/t", "argv": [["python", "-m", "wgan_repro", "a=1"]]},
-                {"name": "claims", "kind": "sweep", "folder": "claims",
-                 "argv": [["python", "-m", "wgan_repro", "-m", f"train.iters={iters}"]]}]
+    package = tmp_path / "package"
+    (package / "conf" / "experiment").mkdir(parents=True)
+    preset = package / "conf" / "experiment" / "protocol.yaml"
+    preset.write_text("train: {iters: 8000}\n")
+    monkeypatch.setattr(reproduce, "PACKAGE", package)
+    out = tmp_path / "repro"
 
-    first = Manifest(tmp_path, "cpu", parts(8000))
+    def parts(*extra):
+        run_py = ["python", "-m", "wgan_repro"]
+        return [{"name": "theory", "kind": "theory", "folder": "theory/t",
+                 "argv": [run_py + ["experiment=parallel_lines", *extra, f"hydra.run.dir={out}/theory/t"]]},
+                {"name": "claims", "kind": "sweep", "folder": "claims",
+                 "argv": [run_py + ["-m", "experiment=protocol", "seed=0,1,2", *extra, f"hydra.sweep.dir={out}/claims"]]}]
+
+    def records():
+        return [(p["status"], p["wall_time"]) for p in Manifest(out, "cpu", parts_now).data["parts"]]
+
+    first = Manifest(out, "cpu", parts())
     for name, spent in (("theory", 54.0), ("claims", 225.0)):
         first.part(name).update(status="finished", wall_time=spent)
     first.write()
-    again = Manifest(tmp_path, "cpu", parts(8000))
-    assert [(p["status"], p["wall_time"]) for p in again.data["parts"]] == [("finished", 54.0), ("finished", 225.0)]
-    changed = Manifest(tmp_path, "cpu", parts(6000))
-    assert [(p["status"], p["wall_time"]) for p in changed.data["parts"]] == [("finished", 54.0), ("pending", 0.0)]
-    assert read_json(tmp_path / "parts.json")["parts"][1]["commands"] == ["python run.py -m train.iters=6000"]
+    monkeypatch.chdir(tmp_path / "package")                 # another working folder, other speed settings
+    parts_now = parts("train.threads=2", "hydra/launcher=basic")
+    assert records() == [("finished", 54.0), ("finished", 225.0)]
+    preset.write_text("train: {iters: 6000}\n")             # the protocol changed in its YAML
+    assert records() == [("finished", 54.0), ("pending", 0.0)]
+    parts_now = parts("loss.optim.lr=1e-3")                 # other overrides: other runs everywhere
+    assert records() == [("pending", 0.0), ("pending", 0.0)]
+
+    old = read_json(out / "parts.json")                     # a parts.json written before identities
+    for record, spent in zip(old["parts"], (54.0, 225.0)):
+        record.update(status="finished", wall_time=spent)
+        del record["identity"]
+    old["parts"][1]["commands"] = ["python run.py -m experiment=protocol seed=0,1"]
+    (out / "parts.json").write_text(json.dumps(old))
+    assert records() == [("finished", 54.0), ("pending", 0.0)]    # compared by their commands

@@ -23,6 +23,8 @@ does the same for the protocol alone).
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import os
 import platform
 import subprocess
@@ -97,6 +99,27 @@ def sweep_workers(spec: dict) -> int:
     return value
 
 
+def part_identity(part: dict, out: Path) -> str:
+    """What a part's runs are, as a short hash: its commands without what says where they write or
+    how fast they go (the reproduction folder, `hydra.*` and hydra/ choices, train.threads and the
+    other NON_IDENTITY_OVERRIDES), with the content of every conf/experiment/<name>.yaml they
+    select, so that a protocol changed in its YAML (another length) is another part too."""
+    from wgan_repro.run_layout import NON_IDENTITY_OVERRIDES
+
+    items = []
+    for argv in [*part["argv"], *part.get("after", [])]:
+        for arg in argv[1:]:
+            key, sep, value = arg.partition("=")
+            key = key.lstrip("+~")
+            if sep and (key in NON_IDENTITY_OVERRIDES or key.startswith(("hydra.", "hydra/"))):
+                continue
+            items.append(arg.replace(str(out), "<reproduction>"))
+            preset = PACKAGE / "conf" / "experiment" / f"{value}.yaml"
+            if key == "experiment" and preset.is_file():
+                items.append(hashlib.sha256(preset.read_bytes()).hexdigest())
+    return hashlib.sha256(json.dumps(items).encode()).hexdigest()[:16]
+
+
 def shown(argv: list[str], out: Optional[Path] = None) -> str:
     """A command as a user types it (`python run.py ...`), for the logs and the page; with `out`,
     the reproduction folder is written relative to the working folder (or as <reproduction>),
@@ -142,9 +165,10 @@ def _cpu_model() -> str:
 
 class Manifest:
     """parts.json: the scale, the environment and each part's commands, status and wall time.
-    Wall times add up over sittings (a resumed part keeps what it already spent); a part whose
-    commands changed since parts.json was written is a new part (pending, no time spent), so that
-    the time of other runs (a protocol of another length, other overrides) is not added to it."""
+    Wall times add up over sittings (a resumed part keeps what it already spent, from any working
+    folder and with other speed settings); a part whose runs changed since parts.json was written
+    (`part_identity`: other overrides, another experiment YAML) is a new part (pending, no time
+    spent), so that the time of other runs is not added to it."""
 
     def __init__(self, out: Path, scale: str, parts: list[dict]):
         self.path = out / PARTS_FILE
@@ -152,12 +176,13 @@ class Manifest:
         self.data = {"scale": scale, **environment(), "started": time.time(), "updated": time.time(), "parts": []}
         for part in parts:
             commands = [shown(a, out) for a in [*part["argv"], *part.get("after", [])]]
+            identity = part_identity(part, out)
             old = previous.get(part["name"], {})
-            if old.get("commands") != commands:
-                old = {}
+            if old.get("identity", identity) != identity or ("identity" not in old and old.get("commands") != commands):
+                old = {}                    # other runs: a parts.json from before identities compares commands
             self.data["parts"].append({
                 "name": part["name"], "kind": part["kind"], "folder": part["folder"],
-                "commands": commands,
+                "commands": commands, "identity": identity,
                 "rerun": f"python -m wgan_repro.reproduce --scale {scale} --only {part['name']}",
                 "status": old.get("status", "pending") if old.get("status") == "finished" else "pending",
                 "wall_time": float(old.get("wall_time") or 0.0)})

@@ -145,5 +145,7 @@ def test_the_sweeps_command_counts_the_runs_it_made(paper, tmp_path):
     (one / "multirun.yaml").write_text("hydra:\n  overrides:\n    task:\n    - model=mlp\n    - loss=wgan\n"
                                        "    - seed=0,1\n    - loss.optim.lr=1e-3\n    - train.threads=2\n")
     assert load_sweep(one).command_runs == 2                 # threads say how fast, not what
+    (next(d for d in one.iterdir() if d.is_dir()) / ".hydra" / "overrides.yaml").unlink()
+    assert load_sweep(one).command_runs == 2                 # a run without it: its folder's name
     (one / "multirun.yaml").write_text("hydra:\n  overrides:\n    task:\n    - 'model=(('\n")
     assert load_sweep(one).command_runs is None              # not a command Hydra parses

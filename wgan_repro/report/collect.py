@@ -212,7 +212,8 @@ def _sweep_task(sweep: Path) -> list:
 def _expand_sweep(task: list) -> Optional[set]:
     """The runs `task` makes, each as its identifying overrides, expanded as Hydra's basic sweeper
     expands a command line (so values are written as in each run's .hydra/overrides.yaml); None
-    when there is no command or Hydra cannot parse it."""
+    when there is no command or Hydra cannot parse or expand it here (a glob() sweep needs Hydra's
+    config loader)."""
     if not task:
         return None
     try:
@@ -222,23 +223,30 @@ def _expand_sweep(task: list) -> Optional[set]:
         batches = BasicSweeper.split_arguments(OverridesParser.create().parse_overrides(task), None)
     except Exception:                            # a Hydra without these internals, or a malformed file
         return None
-    return {_identity(job) for batch in batches for job in batch}
+    return {frozenset(_identity(job)) for batch in batches for job in batch}
 
 
-def _run_overrides(run_dir: Path) -> Optional[frozenset]:
+def _run_overrides(run_dir: Path) -> frozenset:
+    return frozenset(_identity(_override_items(run_dir)))
+
+
+def _override_items(run_dir: Path) -> list:
+    """The run's command-line overrides: .hydra/overrides.yaml, else its folder's name (Hydra's
+    override_dirname)."""
     items = _read_yaml(run_dir / ".hydra" / "overrides.yaml")
-    return _identity(items) if isinstance(items, list) else None
+    return items if isinstance(items, list) else run_dir.name.split(",")
 
 
-def _identity(items) -> frozenset:
-    """key=value overrides that say what a run is (not where it writes or how fast it goes)."""
-    pairs = set()
+def _identity(items) -> list:
+    """(key, value) of the overrides that say what a run is (not where it writes or how fast it
+    goes), in their order."""
+    pairs = []
     for item in items:
         key, sep, value = str(item).partition("=")
         key = key.lstrip("+~")
         if sep and key not in IGNORED_OVERRIDES and not key.startswith("hydra."):
-            pairs.add((key, value))
-    return frozenset(pairs)
+            pairs.append((key, value))
+    return pairs
 
 
 # --------------------------------------------------------------------------- one run
@@ -327,8 +335,7 @@ def read_metrics(path: Path, notes: list) -> pd.DataFrame:
 def run_params(run_dir: Path, meta: dict) -> dict:
     """What identifies the run in its sweep: the config group choices, the seed and every other
     override (from .hydra/overrides.yaml, else the folder name)."""
-    overrides = _read_yaml(run_dir / ".hydra" / "overrides.yaml")
-    params = dict(_identity(overrides if isinstance(overrides, list) else run_dir.name.split(",")))
+    params = dict(_identity(_override_items(run_dir)))
     for axis, value in (meta.get("choices") or {}).items():
         if axis in AXES and value is not None:
             params[axis] = str(value)
