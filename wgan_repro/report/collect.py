@@ -105,6 +105,7 @@ class Run:
     notes: list = field(default_factory=list)  # problems met reading the folder
     config: dict = field(default_factory=dict)  # the resolved config (run.json, else .hydra/config.yaml)
     objective: dict = field(default_factory=dict)  # run.json's `objective`: estimate name, reference line, ...
+    overrides: frozenset = frozenset()        # its identifying (key, value) overrides, as a sweep expands them
 
     @property
     def finished(self) -> bool:
@@ -176,7 +177,7 @@ def load_sweep(path) -> Sweep:
     runs = sorted((read_run(d, path) for d in run_dirs), key=run_order)
     task = _sweep_task(path)
     jobs = _expand_sweep(task)
-    made = None if jobs is None else sum(_run_overrides(r.path) in jobs for r in runs)
+    made = None if jobs is None else sum(r.overrides in jobs for r in runs)
     return Sweep(path=path, runs=runs, command=" ".join(task), command_runs=made)
 
 
@@ -226,10 +227,6 @@ def _expand_sweep(task: list) -> Optional[set]:
     return {frozenset(_identity(job)) for batch in batches for job in batch}
 
 
-def _run_overrides(run_dir: Path) -> frozenset:
-    return frozenset(_identity(_override_items(run_dir)))
-
-
 def _override_items(run_dir: Path) -> list:
     """The run's command-line overrides: .hydra/overrides.yaml, else its folder's name (Hydra's
     override_dirname)."""
@@ -256,6 +253,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
     status = _read_json(run_dir / STATUS_FILE)
     meta = _read_json(run_dir / RUN_FILE) or {}
     config = meta.get("config") or _read_yaml(run_dir / ".hydra" / "config.yaml") or {}
+    overrides = _identity(_override_items(run_dir))
     final_eval = flatten_final_eval(_read_json(run_dir / FINAL_EVAL_FILE) or {})
     metrics = read_metrics(run_dir / METRICS_FILE, notes)
     log_tail = _tail(run_dir / "run.log", 12)
@@ -279,7 +277,8 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
     return Run(
         path=run_dir,
         name=str(run_dir.relative_to(sweep)),
-        params=run_params(run_dir, meta),
+        params=run_params(run_dir, meta, overrides),
+        overrides=frozenset(overrides),
         status=state,
         message=message,
         iter=int(last_iter) if last_iter is not None else None,
@@ -332,10 +331,10 @@ def read_metrics(path: Path, notes: list) -> pd.DataFrame:
     return frame
 
 
-def run_params(run_dir: Path, meta: dict) -> dict:
+def run_params(run_dir: Path, meta: dict, overrides: list) -> dict:
     """What identifies the run in its sweep: the config group choices, the seed and every other
-    override (from .hydra/overrides.yaml, else the folder name)."""
-    params = dict(_identity(_override_items(run_dir)))
+    override (`overrides`: from .hydra/overrides.yaml, else the folder name)."""
+    params = dict(overrides)
     for axis, value in (meta.get("choices") or {}).items():
         if axis in AXES and value is not None:
             params[axis] = str(value)
