@@ -28,16 +28,32 @@ queue=(
   "-m loss=wgan_gp critic.norm=layer train.iters=500 eval.every=100 seed=0 hydra.sweep.dir=$QOUT/objectives_500"
   # minibatch discrimination on the 25 Gaussians (MLP networks)
   "-m data=twentyfive_gaussians loss=nsgan critic.minibatch_kernels=0,8 seed=0,1,2 hydra.sweep.dir=$QOUT/minibatch"
-  # BEGAN: gamma 0.3, 0.5, 0.7, with the -log D GAN beside it
-  "-m loss=began loss.gamma=0.3 seed=0,1,2 hydra.sweep.dir=$QOUT/began"
-  "-m loss=began loss.gamma=0.5 seed=0,1,2 hydra.sweep.dir=$QOUT/began"
-  "-m loss=began loss.gamma=0.7 seed=0,1,2 hydra.sweep.dir=$QOUT/began"
-  "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$QOUT/began"
-  # an EBGAN image run (the BEGAN ones are in began/ above; no claim)
-  "-m loss=ebgan seed=0 hydra.sweep.dir=$QOUT/ebgan_images"
+  # issue 13's short sweeps first (a wrong setting shows within minutes):
   # EBGAN with and without the pull-away term on the 25 Gaussians (the autoencoder critic's MLP form)
   "-m data=twentyfive_gaussians loss=ebgan critic=autoencoder loss.pull_away=0,0.1 seed=0,1,2 hydra.sweep.dir=$QOUT/ebgan"
+  # the -log D GAN beside BEGAN (its JS estimate against FID)
+  "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$QOUT/began"
 )
+# BEGAN at gamma 0.3, 0.5, 0.7 and one EBGAN image run (no claim), one command per run (about half
+# an hour each on one thread) so that two workers stay balanced; seed by seed, so that an early stop
+# leaves whole gamma comparisons. The runs are those of the 3-seed sweep `-m loss=began
+# loss.gamma=0.3 seed=0,1,2` (a run's folder is named by its overrides), which resumes them.
+for seed in 0 1 2; do
+  for gamma in 0.3 0.5 0.7; do
+    queue+=("-m loss=began loss.gamma=$gamma seed=$seed hydra.sweep.dir=$QOUT/began")
+  done
+  if [ "$seed" = 0 ]; then queue+=("-m loss=ebgan seed=0 hydra.sweep.dir=$QOUT/ebgan_images"); fi
+done
+# ONLY=began,ebgan runs the commands of those groups alone (default: every group)
+if [ -n "${ONLY:-}" ]; then
+  kept=()
+  for cmd in "${queue[@]}"; do
+    for group in ${ONLY//,/ }; do
+      [[ "$cmd" == *"hydra.sweep.dir=$QOUT/$group" ]] && kept+=("$cmd")
+    done
+  done
+  queue=("${kept[@]}")
+fi
 # a failed command does not stop the others, nor the reports; the script's status says it failed
 status=0
 printf '%s\n' "${queue[@]}" | xargs -P "$SLOTS" -d '\n' -I{} bash -c "$(printf %q "$PY") run.py $ONE {}$EXTRA" || status=$?
