@@ -1,7 +1,11 @@
 """What a run writes: atomic files that parallel writers of one shared path cannot break."""
 import threading
 
-from wgan_repro.run_files import atomic_write_bytes
+import numpy as np
+import torch
+from PIL import Image
+
+from wgan_repro.run_files import atomic_write_bytes, save_point_scatter
 
 
 def test_parallel_writers_of_one_file_never_break_each_other(tmp_path):
@@ -23,3 +27,16 @@ def test_parallel_writers_of_one_file_never_break_each_other(tmp_path):
     lines = target.read_text().splitlines()
     assert len(lines) == 100 and len(set(lines)) == 1                  # one writer's whole payload
     assert [p.name for p in tmp_path.iterdir()] == ["shared.json"]     # no temporary left behind
+
+
+def _reddish_pixels(path):
+    rgb = np.asarray(Image.open(path).convert("RGB")).astype(int)
+    return int(((rgb[..., 0] > 150) & (rgb[..., 1] < 110) & (rgb[..., 2] < 110)).sum())
+
+
+def test_the_real_2d_scatter_draws_no_generated_points(tmp_path):
+    """real.png of a 2-D set shows the real points alone, not a copy of them drawn as 'generated'."""
+    points = torch.randn(256, 2)
+    save_point_scatter(None, points, tmp_path / "real.png", title="real")
+    save_point_scatter(points + 3.0, points, tmp_path / "final.png", title="final")
+    assert _reddish_pixels(tmp_path / "real.png") < 20 < _reddish_pixels(tmp_path / "final.png")

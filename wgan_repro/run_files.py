@@ -127,17 +127,19 @@ def save_image_grid(images: torch.Tensor, path: Path, nrow: int = 8) -> None:
     atomic_write_bytes(path, buffer.getvalue())
 
 
-def save_point_scatter(fake: torch.Tensor, real: torch.Tensor, path: Path, title: str = "") -> None:
-    """Save a scatter of 2-D generated points over real ones."""
+def save_point_scatter(fake: torch.Tensor | None, real: torch.Tensor, path: Path, title: str = "") -> None:
+    """Save a scatter of 2-D generated points over real ones (the real ones alone when `fake` is None)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(4, 4), dpi=100)
-    r, f = real.detach().cpu().numpy(), fake.detach().cpu().numpy()
+    r = real.detach().cpu().numpy()
     ax.scatter(r[:, 0], r[:, 1], s=2, c="tab:blue", alpha=0.3, label="real")
-    ax.scatter(f[:, 0], f[:, 1], s=2, c="tab:red", alpha=0.5, label="generated")
+    if fake is not None:
+        f = fake.detach().cpu().numpy()
+        ax.scatter(f[:, 0], f[:, 1], s=2, c="tab:red", alpha=0.5, label="generated")
     ax.set_aspect("equal")
     ax.legend(loc="upper right", fontsize=7, markerscale=4)
     ax.set_title(title, fontsize=9)

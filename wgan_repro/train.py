@@ -296,7 +296,7 @@ class Trainer:
         if self.data.is_image:
             save_image_grid(self.data.as_float(self.data.samples[:n]), path)
         else:
-            save_point_scatter(self.data.samples[:n], self.data.samples[:n], path, title="real")
+            save_point_scatter(None, self.data.samples[:n], path, title="real")
 
     # ------------------------------------------------------------------ loop
     def fit(self) -> str:
