@@ -34,8 +34,8 @@ queue=(
   # the -log D GAN beside BEGAN (its JS estimate against FID)
   "-m loss=nsgan seed=0,1,2 hydra.sweep.dir=$QOUT/began"
 )
-# BEGAN at gamma 0.3, 0.5, 0.7 and one EBGAN image run (no claim), one command per run (about half
-# an hour each on one thread) so that two workers stay balanced; seed by seed, so that an early stop
+# BEGAN at gamma 0.3, 0.5, 0.7 and one EBGAN image run (no claim), one command per run (8-9 min
+# each on one thread on AMD EPYC) so that two workers stay balanced; seed by seed, so that an early stop
 # leaves whole gamma comparisons. The runs are those of the 3-seed sweep `-m loss=began
 # loss.gamma=0.3 seed=0,1,2` (a run's folder is named by its overrides), which resumes them.
 for seed in 0 1 2; do
@@ -47,10 +47,8 @@ done
 # ONLY=began,ebgan runs the commands of those groups alone (default: every group)
 if [ -n "${ONLY:-}" ]; then
   kept=()
-  for cmd in "${queue[@]}"; do
-    for group in ${ONLY//,/ }; do
-      [[ "$cmd" == *"hydra.sweep.dir=$QOUT/$group" ]] && kept+=("$cmd")
-    done
+  for cmd in "${queue[@]}"; do   # a command's group is the folder its sweep dir ends in
+    [[ ",$ONLY," == *",${cmd##*hydra.sweep.dir=$QOUT/},"* ]] && kept+=("$cmd")
   done
   queue=("${kept[@]}")
 fi
