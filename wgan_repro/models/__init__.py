@@ -4,7 +4,7 @@ from wgan_repro.registry import Registry
 GENERATORS = Registry("model")
 CRITICS = Registry("critic")
 
-from wgan_repro.models import autoencoder, dcgan, mlp  # noqa: E402,F401  (registers the constructors)
+from wgan_repro.models import autoencoder, began, dcgan, mlp  # noqa: E402,F401  (registers the constructors)
 
 
 def build_generator(options, data_shape):
