@@ -25,6 +25,31 @@ def test_the_grid_is_model_rows_by_objective_columns(paper):
     assert [r.params["seed"] for r in grid.cells[(("dcgan",), "wgan")]] == ["0", "1"]   # seeds share a panel
 
 
+def test_a_loss_key_only_one_objective_sets_labels_its_columns_when_that_leaves_no_empty_panel(tmp_path):
+    """BEGAN's gammas beside a -log D GAN: one row of four panels, not four rows of two with four
+    "no run" cells; the Sec. 4.2 arms (loss keys swept together with train.iters) keep their rows,
+    which leave fewer panels empty."""
+    quality = image_quality([300.0, 200.0, 120.0])
+    for seed in (0, 1):
+        write_run(tmp_path / "began", model="dcgan", loss="nsgan", seed=seed, iters=30, quality=quality)
+        for gamma in ("0.7", "0.3", "0.5"):
+            write_run(tmp_path / "began", model="dcgan", loss="began", critic="autoencoder", seed=seed, iters=30,
+                      quality=quality, extra_overrides=[f"loss.gamma={gamma}"])
+    grid = Grid(load_sweep(tmp_path / "began").runs)
+    assert grid.rows == [("dcgan",)]
+    assert grid.cols[1:] == [f"began · critic=autoencoder · loss.gamma={g}" for g in ("0.3", "0.5", "0.7")]
+    assert grid.cols[0] == "nsgan · critic=dcgan"
+    assert all(len(grid.cells[(("dcgan",), col)]) == 2 for col in grid.cols)      # both seeds in each panel
+    assert grid.title(("dcgan",), grid.cols[2]) == "dcgan · began · critic=autoencoder · loss.gamma=0.5"
+
+    arms = [("wgan", []), ("nsgan", []), ("wgan", ["loss.optim.name=adam", "train.iters=4000"]),
+            ("wgan", ["loss.optim.lr=0.0005", "train.iters=4000"])]
+    for loss, extra in arms:
+        write_run(tmp_path / "arms", model="dcgan", loss=loss, seed=0, iters=30, quality=quality, extra_overrides=extra)
+    grid = Grid(load_sweep(tmp_path / "arms").runs)
+    assert grid.cols == ["wgan", "nsgan"] and len(grid.rows) == 3                 # 6 panels, 2 empty (not 8, 4 empty)
+
+
 def test_every_figure_is_drawn_and_sized_by_the_grid(paper, points):
     _, _, report = paper
     _, _, report_2d = points

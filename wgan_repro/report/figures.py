@@ -38,23 +38,63 @@ TITLE_LINE_INCHES = 0.16
 
 
 # --------------------------------------------------------------------------- layout
+def _value(run: Run, key: str) -> str:
+    return str(run.params.get(key, ""))
+
+
+def _objective_keys(runs: list, varying: list) -> list:
+    """Swept keys that belong with the objective: a `loss.*` key that the runs of one objective
+    alone set (BEGAN's loss.gamma beside a GAN that has none) and a key with one value per
+    objective (critic=autoencoder, which loss=began brings): candidates to label the objective's
+    columns instead of adding rows."""
+    bound = []
+    for key in varying:
+        if key == "model":
+            continue
+        setters = {_value(r, "loss") for r in runs if _value(r, key) != ""}
+        one_objective = key.startswith("loss.") and len(setters) == 1 and any(_value(r, "loss") not in setters for r in runs)
+        per_objective = {}
+        for r in runs:
+            per_objective.setdefault(_value(r, "loss"), set()).add(_value(r, key))
+        if one_objective or all(len(values) == 1 for values in per_objective.values()):
+            bound.append(key)
+    return bound
+
+
 class Grid:
     """Rows: the swept parameters other than the objective and the seed (the generator first);
-    columns: the objective. `cells[(row, col)]` lists the runs of a panel, by seed."""
+    columns: the objective, with the swept `loss.*` keys only its runs set where that leaves
+    fewer empty panels (BEGAN's gammas beside a GAN: one row of four panels, not four rows of
+    two with four "no run"). `cells[(row, col)]` lists the runs of a panel, by seed."""
 
     def __init__(self, runs: list):
         varying = [k for k in sorted({k for r in runs for k in r.params})
-                   if k not in ("loss", "seed") and len({str(r.params.get(k)) for r in runs}) > 1]
-        self.row_keys = ["model"] + [k for k in varying if k != "model"]
-        rows = {tuple(str(r.params.get(k, "")) for k in self.row_keys) for r in runs}
-        self.rows = sorted(rows, key=lambda row: [_rank(k, v) for k, v in zip(self.row_keys, row)])
+                   if k not in ("loss", "seed") and len({_value(r, k) for r in runs}) > 1]
         ranks = objective_ranks(runs)
-        self.cols = sorted({str(r.params.get("loss", "")) for r in runs}, key=lambda v: _rank("loss", v, ranks.get(v)))
-        self.cells = {}
+        layouts = [self._layout(runs, varying, col_extra, ranks) for col_extra in ([], _objective_keys(runs, varying))]
+        empty = [len(rows) * len(cols) - len(cells) for _, rows, cols, cells, _ in layouts]
+        self.row_keys, self.rows, self.cols, self.cells, self.col_keys = layouts[1 if empty[1] < empty[0] else 0]
         self.panel_width: Optional[float] = None      # inches, set by _figure: titles wrap to it
-        for run in sorted(runs, key=lambda r: _rank("seed", str(r.params.get("seed", "")))):
-            row = tuple(str(run.params.get(k, "")) for k in self.row_keys)
-            self.cells.setdefault((row, str(run.params.get("loss", ""))), []).append(run)
+
+    @staticmethod
+    def _layout(runs: list, varying: list, col_extra: list, ranks: dict):
+        row_keys = ["model"] + [k for k in varying if k != "model" and k not in col_extra]
+        col_keys = ["loss"] + col_extra
+
+        def col(run):
+            return " · ".join([_value(run, "loss")] + [f"{k}={_value(run, k)}" for k in col_extra if _value(run, k)])
+
+        rows = sorted({tuple(_value(r, k) for k in row_keys) for r in runs},
+                      key=lambda row: [_rank(k, v) for k, v in zip(row_keys, row)])
+        order = {}
+        for r in runs:
+            order[col(r)] = [_rank("loss", _value(r, "loss"), ranks.get(_value(r, "loss")))] + \
+                [_rank(k, _value(r, k)) for k in col_extra]
+        cols = sorted(order, key=order.get)
+        cells: dict = {}
+        for run in sorted(runs, key=lambda r: _rank("seed", _value(r, "seed"))):
+            cells.setdefault((tuple(_value(run, k) for k in row_keys), col(run)), []).append(run)
+        return row_keys, rows, cols, cells, col_keys
 
     def row_label(self, row: tuple) -> str:
         """The row's generator and every other swept key its runs set (a key they leave at its
