@@ -28,6 +28,16 @@ def _conv_block(c_in: int, c_out: int) -> list:
     return [nn.Conv2d(c_in, c_out, 3, 1, 1), nn.ELU(True), nn.Conv2d(c_out, c_out, 3, 1, 1), nn.ELU(True)]
 
 
+def began_decoder_layers(width: int, channels: int, n_up: int) -> list:
+    """BEGAN's decoder from an 8x8 map of `width` filters: `n_up` blocks of two 3x3 ELU
+    convolutions and a nearest-neighbour upsampling, one more block, a 3x3 convolution to
+    `channels` (shared by the autoencoder critic and BEGAN's generator)."""
+    layers: list[nn.Module] = []
+    for _ in range(n_up):
+        layers += _conv_block(width, width) + [nn.Upsample(scale_factor=2, mode="nearest")]
+    return layers + _conv_block(width, width) + [nn.Conv2d(width, channels, 3, 1, 1)]
+
+
 class EnergyCritic(nn.Module):
     """Shared by both forms: energy = mean over entries of |x - decode(encode(x))| (l1) or its square (l2)."""
 
@@ -59,11 +69,7 @@ class ConvAutoencoderCritic(EnergyCritic):
         self.encoder = nn.Sequential(*enc)
         self.to_embedding = nn.Linear(width * 64, embed_dim)       # no nonlinearity at the bottleneck
         self.from_embedding = nn.Linear(embed_dim, ndf * 64)
-        dec: list[nn.Module] = []
-        for _ in range(n_down):
-            dec += _conv_block(ndf, ndf) + [nn.Upsample(scale_factor=2, mode="nearest")]
-        dec += _conv_block(ndf, ndf) + [nn.Conv2d(ndf, channels, 3, 1, 1)]
-        self.decoder = nn.Sequential(*dec)
+        self.decoder = nn.Sequential(*began_decoder_layers(ndf, channels, n_down))
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         return self.to_embedding(self.encoder(x).flatten(1))

@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from wgan_repro.models import GENERATORS
-from wgan_repro.models.autoencoder import _conv_block
+from wgan_repro.models.autoencoder import began_decoder_layers
 from wgan_repro.models.dcgan import _check_image_shape
 
 
@@ -24,15 +24,10 @@ class BEGANGenerator(nn.Module):
 
     def __init__(self, data_shape: tuple, nz: int, ngf: int, uniform_noise: bool = False):
         super().__init__()
-        self.uniform_noise = uniform_noise
         channels, size = _check_image_shape(data_shape, "model=began")
-        self.ngf = ngf
+        self.ngf, self.uniform_noise = ngf, uniform_noise
         self.from_noise = nn.Linear(nz, ngf * 64)          # no nonlinearity, as the decoder's bottleneck
-        layers: list[nn.Module] = []
-        for _ in range(int(math.log2(size)) - 3):
-            layers += _conv_block(ngf, ngf) + [nn.Upsample(scale_factor=2, mode="nearest")]
-        layers += _conv_block(ngf, ngf) + [nn.Conv2d(ngf, channels, 3, 1, 1), nn.Tanh()]
-        self.net = nn.Sequential(*layers)
+        self.net = nn.Sequential(*began_decoder_layers(ngf, channels, int(math.log2(size)) - 3), nn.Tanh())
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         z = z.reshape(z.shape[0], -1)

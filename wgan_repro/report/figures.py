@@ -63,8 +63,8 @@ def _objective_keys(runs: list, varying: list) -> list:
 
 class Grid:
     """Rows: the swept parameters other than the objective and the seed (the generator first);
-    columns: the objective, with the swept `loss.*` keys only its runs set where that leaves
-    fewer empty panels (BEGAN's gammas beside a GAN: one row of four panels, not four rows of
+    columns: the objective, labelled with the keys that belong to it (_objective_keys) where that
+    leaves fewer empty panels (BEGAN's gammas beside a GAN: one row of four panels, not four rows of
     two with four "no run"). `cells[(row, col)]` lists the runs of a panel, by seed."""
 
     def __init__(self, runs: list):
@@ -72,14 +72,13 @@ class Grid:
                    if k not in ("loss", "seed") and len({_value(r, k) for r in runs}) > 1]
         ranks = objective_ranks(runs)
         layouts = [self._layout(runs, varying, col_extra, ranks) for col_extra in ([], _objective_keys(runs, varying))]
-        empty = [len(rows) * len(cols) - len(cells) for _, rows, cols, cells, _ in layouts]
-        self.row_keys, self.rows, self.cols, self.cells, self.col_keys = layouts[1 if empty[1] < empty[0] else 0]
+        empty = [len(rows) * len(cols) - len(cells) for _, rows, cols, cells in layouts]
+        self.row_keys, self.rows, self.cols, self.cells = layouts[1 if empty[1] < empty[0] else 0]
         self.panel_width: Optional[float] = None      # inches, set by _figure: titles wrap to it
 
     @staticmethod
     def _layout(runs: list, varying: list, col_extra: list, ranks: dict):
         row_keys = ["model"] + [k for k in varying if k != "model" and k not in col_extra]
-        col_keys = ["loss"] + col_extra
 
         def col(run):
             return " · ".join([_value(run, "loss")] + [f"{k}={_value(run, k)}" for k in col_extra if _value(run, k)])
@@ -94,7 +93,7 @@ class Grid:
         cells: dict = {}
         for run in sorted(runs, key=lambda r: _rank("seed", _value(r, "seed"))):
             cells.setdefault((tuple(_value(run, k) for k in row_keys), col(run)), []).append(run)
-        return row_keys, rows, cols, cells, col_keys
+        return row_keys, rows, cols, cells
 
     def row_label(self, row: tuple) -> str:
         """The row's generator and every other swept key its runs set (a key they leave at its
