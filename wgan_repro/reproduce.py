@@ -104,15 +104,11 @@ def part_identity(part: dict, out: Path) -> str:
     how fast they go (the reproduction folder, `hydra.*` and hydra/ choices, train.threads and the
     other NON_IDENTITY_OVERRIDES), with the content of every conf/experiment/<name>.yaml they
     select, so that a protocol changed in its YAML (another length) is another part too."""
-    from wgan_repro.run_layout import NON_IDENTITY_OVERRIDES
+    from wgan_repro.run_layout import identity_overrides
 
     items = []
     for argv in [*part["argv"], *part.get("after", [])]:
-        for arg in argv[1:]:
-            key, sep, value = arg.partition("=")
-            key = key.lstrip("+~")
-            if sep and (key in NON_IDENTITY_OVERRIDES or key.startswith(("hydra.", "hydra/"))):
-                continue
+        for key, value, arg in identity_overrides(argv[1:]):
             items.append(arg.replace(str(out), "<reproduction>"))
             preset = PACKAGE / "conf" / "experiment" / f"{value}.yaml"
             if key == "experiment" and preset.is_file():

@@ -38,3 +38,17 @@ IDENTITY_SECTIONS = ("model", "critic", "loss", "data", "arch", "seed")
 # to this list) and of the report's run parameters.
 NON_IDENTITY_OVERRIDES = ("out_dir", "data.root", "device", "train.threads", "train.progress", "train.resume",
                           "train.tensorboard", "eval.cache_dir")
+
+
+def identity_overrides(args, ignored=NON_IDENTITY_OVERRIDES) -> list[tuple[str, str, str]]:
+    """(key, value, argument) of the `key=value` overrides among `args` that say what a run is, in
+    their order: without the `ignored` keys, `hydra.*` settings and `hydra/` group choices (the
+    launcher), and with Hydra's `+`/`~` prefixes taken off the key. Shared by the report's run
+    parameters and the reproduction's part identities, so both leave out the same things."""
+    kept = []
+    for arg in args:
+        key, sep, value = str(arg).partition("=")
+        key = key.lstrip("+~")
+        if sep and key not in ignored and not key.startswith(("hydra.", "hydra/")):
+            kept.append((key, value, str(arg)))
+    return kept

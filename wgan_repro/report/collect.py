@@ -27,6 +27,7 @@ from wgan_repro.run_layout import (
     STATUS_FILE,
     SURFACE_FILE,
     TRAIN_COLUMNS,
+    identity_overrides,
 )
 from wgan_repro.run_layout import STATUSES as RUN_STATUSES
 
@@ -237,13 +238,7 @@ def _override_items(run_dir: Path) -> list:
 def _identity(items) -> list:
     """(key, value) of the overrides that say what a run is (not where it writes or how fast it
     goes), in their order."""
-    pairs = []
-    for item in items:
-        key, sep, value = str(item).partition("=")
-        key = key.lstrip("+~")
-        if sep and key not in IGNORED_OVERRIDES and not key.startswith("hydra."):
-            pairs.append((key, value))
-    return pairs
+    return [(key, value) for key, value, _ in identity_overrides(items, IGNORED_OVERRIDES)]
 
 
 # --------------------------------------------------------------------------- one run
