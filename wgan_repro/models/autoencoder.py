@@ -18,6 +18,7 @@ from torch import nn
 
 from wgan_repro.models import CRITICS
 from wgan_repro.models.dcgan import _check_image_shape
+from wgan_repro.models.init import apply_init
 from wgan_repro.models.mlp import _mlp
 from wgan_repro.registry import ConfigError
 
@@ -99,7 +100,7 @@ class MLPAutoencoderCritic(EnergyCritic):
 
 @CRITICS.register("autoencoder", {"energy": True})
 def autoencoder_critic(data_shape: tuple, ndf: int, embed_dim: int, energy: str, hidden: int,
-                       layers: int) -> EnergyCritic:
+                       layers: int, init: str) -> EnergyCritic:
     """An autoencoder whose output is the per-sample reconstruction error: the critic of
     loss=ebgan and loss=began (conf/critic/autoencoder.yaml).
 
@@ -108,14 +109,19 @@ def autoencoder_critic(data_shape: tuple, ndf: int, embed_dim: int, energy: str,
     energy: "l1" (mean absolute error, BEGAN) or "l2" (mean squared error, EBGAN's MSE).
     hidden: units per layer of the MLP form (2-D points).
     layers: ReLU layers of the MLP encoder and of the decoder (2-D points).
+    init: "default" (PyTorch's init) or "glorot" (Glorot-uniform weights, zero biases), for both
+        forms; models/init.py says why it matters for BEGAN's deep ELU stacks.
     """
     if energy not in ENERGIES:
         raise ConfigError(f"critic.energy={energy!r} must be l1 or l2")
     if embed_dim < 1 or ndf < 1:
         raise ConfigError(f"critic.embed_dim={embed_dim} and critic.ndf={ndf} must be >= 1")
     if len(data_shape) == 3:
-        return ConvAutoencoderCritic(data_shape, ndf, embed_dim, energy)
-    return MLPAutoencoderCritic(data_shape, hidden, layers, embed_dim, energy)
+        critic: EnergyCritic = ConvAutoencoderCritic(data_shape, ndf, embed_dim, energy)
+    else:
+        critic = MLPAutoencoderCritic(data_shape, hidden, layers, embed_dim, energy)
+    apply_init(critic, init, "critic.init")
+    return critic
 
 
 def pull_away_term(embeddings: torch.Tensor) -> torch.Tensor:

@@ -17,6 +17,7 @@ from torch import nn
 from wgan_repro.models import GENERATORS
 from wgan_repro.models.autoencoder import began_decoder_layers
 from wgan_repro.models.dcgan import _check_image_shape
+from wgan_repro.models.init import apply_init
 
 
 class BEGANGenerator(nn.Module):
@@ -37,12 +38,15 @@ class BEGANGenerator(nn.Module):
 
 
 @GENERATORS.register("began")
-def began_generator(data_shape: tuple, nz: int, ngf: int, uniform_noise: bool) -> BEGANGenerator:
+def began_generator(data_shape: tuple, nz: int, ngf: int, uniform_noise: bool, init: str) -> BEGANGenerator:
     """BEGAN's generator: the autoencoder critic's decoder architecture (conf/model/began.yaml).
 
     nz: the noise dimension (BEGAN's N_z).
     ngf: filters of every convolution (BEGAN's n).
     uniform_noise: feed the layers U(-1, 1) noise, the paper's, made from the trainer's N(0, 1)
         noise as 2 Phi(z) - 1 (False: the N(0, 1) noise itself, as the other generators).
+    init: "default" (PyTorch's init) or "glorot" (Glorot-uniform weights, zero biases; models/init.py).
     """
-    return BEGANGenerator(data_shape, nz, ngf, uniform_noise)
+    generator = BEGANGenerator(data_shape, nz, ngf, uniform_noise)
+    apply_init(generator, init, "model.init")
+    return generator
