@@ -119,3 +119,39 @@ def test_long_panel_titles_wrap_to_their_panel_and_overlap_no_other_title_or_pan
             assert i == j or not box.overlaps(other), (texts[i], texts[j])
         for j, panel in enumerate(panels):
             assert not box.overlaps(panel), (texts[i], j)                 # above its own panel, below the last row
+
+
+def test_sample_grid_titles_wrap_to_their_panel_and_overlap_no_other_title(tmp_path):
+    """BEGAN's sweep titles its sample panels "began · critic=autoencoder · loss.gamma=0.5 (seed
+    0)": wider than a 2.8-inch panel, they spilled into the next panel's title unwrapped."""
+    import matplotlib.pyplot as plt
+
+    from wgan_repro.report.figures import STYLE, samples_figure
+
+    quality = image_quality([300.0, 200.0, 120.0])
+    for seed in (0, 1):
+        write_run(tmp_path / "began", model="dcgan", loss="nsgan", seed=seed, iters=30, quality=quality)
+        for gamma in ("0.3", "0.5", "0.7"):
+            write_run(tmp_path / "began", model="dcgan", loss="began", critic="autoencoder", seed=seed, iters=30,
+                      quality=quality, extra_overrides=[f"loss.gamma={gamma}"])
+    write_run(tmp_path / "began", model="dcgan", loss="began", critic="autoencoder", seed=2, iters=30,
+              status="running", stop_at=20, quality=quality, extra_overrides=["loss.gamma=0.9"])
+    grid = Grid(load_sweep(tmp_path / "began").runs)
+    width = 2.8
+    with plt.rc_context(STYLE):
+        fig, axes = samples_figure(grid, width=width)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        titles = [ax.title for row in axes for ax in row]
+        boxes = [t.get_window_extent(renderer) for t in titles]
+        panels = [ax.get_window_extent(renderer) for row in axes for ax in row]
+        texts = [t.get_text() for t in titles]
+        plt.close(fig)
+    assert "began · critic=autoencoder ·\nloss.gamma=0.5 (seed 0)" in texts      # wrapped, seed kept
+    assert any(t.endswith("running at iter 20") for t in texts)                    # the status note kept
+    for i, box in enumerate(boxes):
+        assert box.width <= width * fig.dpi * 1.05, texts[i]
+        for j, other in enumerate(boxes):
+            assert i == j or not box.overlaps(other), (texts[i], texts[j])
+        for j, panel in enumerate(panels):
+            assert not box.overlaps(panel), (texts[i], j)

@@ -289,29 +289,44 @@ def _rho_text(rho: float) -> str:
 def plot_samples(grid: Grid, path: Path) -> None:
     """The final sample grid (or scatter) of the first seed of every panel, real data on the left."""
     with plt.rc_context(STYLE):
-        labels = [wrap(grid.row_label(row), 2.8, points=10) for row in grid.rows]
-        left = 0.45 + (max(len(label.splitlines()) for label in labels) - 1) * TITLE_LINE_INCHES
-        fig, axes = _figure(grid, width=2.8, height=2.8, extra_cols=1, left=left, right=0.15, gap_w=0.25,
-                            gap_h=0.65, top=0.55, bottom=0.15, grid_titles=False)
-        for i, row in enumerate(grid.rows):
-            runs_in_row = [r for col in grid.cols for r in grid.cells.get((row, col), [])]
-            real = next((r.real_samples for r in runs_in_row if r.real_samples), None)
-            _show_image(axes[i][0], real, "real data", "no real.png")
-            axes[i][0].set_ylabel(labels[i], fontsize=10)
-            axes[i][0].yaxis.set_visible(True)
-            for j, col in enumerate(grid.cols, start=1):
-                runs = grid.cells.get((row, col), [])
-                run = next((r for r in runs if r.finished and r.samples), None) or next(
-                    (r for r in runs if r.samples), None) or (runs[0] if runs else None)
-                if run is None:
-                    _show_image(axes[i][j], None, col, "no run")
-                    continue
-                note = _status_note(run)
-                title = col + (f" (seed {run.params['seed']})" if len(runs) > 1 and "seed" in run.params else "")
-                title += f"\n{note}" if note else ""
-                _show_image(axes[i][j], run.samples, title, f"no samples\n{note}", color=STATUS_COLOR.get(run.status))
+        fig, _ = samples_figure(grid)
         fig.savefig(path, dpi=200)          # 560 px a panel: a 64-image grid of 64x64 images stays legible
         plt.close(fig)
+
+
+def samples_figure(grid: Grid, width: float = 2.8):
+    """plot_samples' figure and axes: a panel's title (objective, seed, status) wraps to the
+    panel's `width` in inches, and the space above each row grows by its extra lines."""
+    labels = [wrap(grid.row_label(row), width, points=10) for row in grid.rows]
+    left = 0.45 + (max(len(label.splitlines()) for label in labels) - 1) * TITLE_LINE_INCHES
+    panels = {}
+    for row in grid.rows:
+        for col in grid.cols:
+            runs = grid.cells.get((row, col), [])
+            run = next((r for r in runs if r.finished and r.samples), None) or next(
+                (r for r in runs if r.samples), None) or (runs[0] if runs else None)
+            title = wrap(col + (f" (seed {run.params['seed']})" if run is not None and len(runs) > 1
+                                and "seed" in run.params else ""), width)
+            note = _status_note(run) if run is not None else ""
+            panels[row, col] = run, title + (f"\n{note}" if note else ""), note
+    lines = max((len(title.splitlines()) for _, title, _ in panels.values()), default=1)
+    extra = (lines - 1) * TITLE_LINE_INCHES
+    fig, axes = _figure(grid, width=width, height=width, extra_cols=1, left=left, right=0.15, gap_w=0.25,
+                        gap_h=0.65 + extra, top=0.55 + extra, bottom=0.15, grid_titles=False)
+    for i, row in enumerate(grid.rows):
+        runs_in_row = [r for col in grid.cols for r in grid.cells.get((row, col), [])]
+        real = next((r.real_samples for r in runs_in_row if r.real_samples), None)
+        _show_image(axes[i][0], real, "real data", "no real.png")
+        axes[i][0].set_ylabel(labels[i], fontsize=10)
+        axes[i][0].yaxis.set_visible(True)
+        for j, col in enumerate(grid.cols, start=1):
+            run, title, note = panels[row, col]
+            if run is None:
+                _show_image(axes[i][j], None, title, "no run")
+            else:
+                _show_image(axes[i][j], run.samples, title, f"no samples\n{note}",
+                            color=STATUS_COLOR.get(run.status))
+    return fig, axes
 
 
 def _show_image(ax, image: Optional[Path], title: str, missing: str, color: Optional[str] = None) -> None:
