@@ -1,5 +1,6 @@
 """Process-level set-up: the precision `auto` picks, the bf16 warning, OpenMP's wait policy
 (wgan_repro/__init__.py) and the thread count a checkpoint records."""
+import json
 import logging
 import os
 import subprocess
@@ -96,3 +97,55 @@ def test_resuming_with_another_thread_count_says_so(compose_cfg, tmp_path, caplo
     assert lines == ["resuming with 2 CPU threads where the checkpoint was written with 1: the numerics differ "
                      "slightly (summation order), so the run will not match an uninterrupted one bit for bit; "
                      "pass train.threads=1 to keep them"]
+
+
+AVX512 = frozenset({"avx2", "fma", "avx512f", "avx512bw", "avx512vl", "avx512dq"})   # e.g. an AMD EPYC Genoa
+
+
+def test_cpu_kernels_follow_the_cpu_and_never_rise_above_it_under_a_onednn_cap(flags, monkeypatch):
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    flags(AVX512)
+    assert runtime.cpu_kernels() == {"aten": torch.backends.cpu.get_cpu_capability(), "onednn": "AVX512"}
+    flags(AVX2_ONLY)
+    assert runtime.cpu_kernels()["onednn"] == "AVX2"
+    flags(frozenset({"sse4_2", "avx"}))
+    assert runtime.cpu_kernels()["onednn"] == "below AVX2"
+    flags(AVX512 - {"avx512bw"})                                  # avx512f alone is not oneDNN's avx512_core
+    assert runtime.cpu_kernels()["onednn"] == "AVX2"
+    for cap, machine, level in (("AVX2", AVX512, "AVX2"), ("avx2_vnni", AVX512, "AVX2"),
+                                ("AVX512_CORE_BF16", AVX512, "AVX512"), ("ALL", AVX512, "AVX512"),
+                                ("AVX512_CORE", AVX2_ONLY, "AVX2"), ("SSE41", AVX512, "below AVX2")):
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+        flags(machine)
+        assert runtime.cpu_kernels()["onednn"] == level, cap
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA")
+    monkeypatch.setenv("DNNL_MAX_CPU_ISA", "AVX2")                # oneDNN's older name for the same cap
+    flags(AVX512)
+    assert runtime.cpu_kernels()["onednn"] == "AVX2"
+
+
+def test_resuming_on_a_cpu_with_other_kernels_says_so_and_run_json_records_them(flags, compose_cfg, tmp_path,
+                                                                                 caplog, monkeypatch):
+    monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    smoke = ("experiment=smoke", "eval.enabled=false", "train.checkpoint_every=2", "train.threads=1")
+    threads = torch.get_num_threads()
+    try:
+        flags(AVX512)
+        assert Trainer(validate(compose_cfg(*smoke, "train.iters=2")), tmp_path).fit() == "finished"
+        assert torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=True)["cpu_kernels"]["onednn"] == "AVX512"
+        with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
+            assert Trainer(validate(compose_cfg(*smoke, "train.iters=4")), tmp_path).fit() == "finished"
+        assert not [r for r in caplog.records if "kernels" in r.getMessage()]      # same CPU: silent
+        flags(AVX2_ONLY)
+        with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
+            assert Trainer(validate(compose_cfg(*smoke, "train.iters=6")), tmp_path).fit() == "finished"
+    finally:
+        torch.set_num_threads(threads)
+    lines = [r.getMessage() for r in caplog.records if "kernels" in r.getMessage()]
+    assert lines == ["resuming with oneDNN's AVX2 kernels where the checkpoint was written with AVX512 ones "
+                     "(another CPU): convolutions round differently, so the run will not match an uninterrupted "
+                     "one; README, \"Numbers across machines\", says how to pin them"]
+    recorded = json.loads((tmp_path / "run.json").read_text())["cpu_kernels"]
+    assert recorded == {"aten": torch.backends.cpu.get_cpu_capability(), "onednn": "AVX2"}

@@ -74,6 +74,38 @@ def cpu_flags() -> frozenset:
     return frozenset()
 
 
+# The CPU flags oneDNN's AVX-512 kernels (avx512_core) need, and the levels its max-ISA cap names
+# map to, lowest first: convolutions round differently under AVX-512 and AVX2 kernels.
+AVX512_CORE_FLAGS = ("avx512f", "avx512bw", "avx512vl", "avx512dq")
+KERNEL_LEVELS = ("below AVX2", "AVX2", "AVX512")
+
+
+def _onednn_cap(value: str) -> str | None:
+    """The level an ONEDNN_MAX_CPU_ISA value caps oneDNN at (None: no cap)."""
+    value = value.strip().upper()
+    if not value or value in ("ALL", "DEFAULT"):
+        return None
+    if value.startswith(("AVX512", "AVX10")):
+        return "AVX512"
+    if value.startswith("AVX2"):
+        return "AVX2"
+    return "below AVX2"
+
+
+def cpu_kernels() -> dict:
+    """The vector instruction sets torch's CPU kernels use in this process: ATen's dispatch level
+    (AVX512, AVX2, DEFAULT; ATEN_CPU_CAPABILITY lowers it) and oneDNN's, which runs the
+    convolutions (the CPU's level, capped by ONEDNN_MAX_CPU_ISA or DNNL_MAX_CPU_ISA). The same
+    seed gives different numbers where oneDNN's level differs (README, "Numbers across machines"),
+    so run.json and the checkpoint record both."""
+    flags = cpu_flags()
+    level = "AVX512" if all(f in flags for f in AVX512_CORE_FLAGS) else "AVX2" if "avx2" in flags else "below AVX2"
+    cap = _onednn_cap(os.environ.get("ONEDNN_MAX_CPU_ISA") or os.environ.get("DNNL_MAX_CPU_ISA") or "")
+    if cap is not None and KERNEL_LEVELS.index(cap) < KERNEL_LEVELS.index(level):
+        level = cap
+    return {"aten": torch.backends.cpu.get_cpu_capability(), "onednn": level}
+
+
 def resolve_precision(precision: str, device: torch.device) -> str:
     """`fp32` or `bf16` for `train.precision`. `auto` is never slower than fp32: bf16 autocast on
     a CPU with AMX-BF16 only, fp32 elsewhere (CUDA included: TF32 is the fast path there and bf16

@@ -43,7 +43,7 @@ from wgan_repro.run_files import (
 )
 from wgan_repro.run_identity import differing, identity
 from wgan_repro.run_layout import CHECKPOINT, SPECTRAL_COLUMNS, TRAIN_COLUMNS
-from wgan_repro.runtime import configure_threads, resolve_device, resolve_precision, seed_everything
+from wgan_repro.runtime import configure_threads, cpu_kernels, resolve_device, resolve_precision, seed_everything
 
 log = logging.getLogger(__name__)
 
@@ -198,6 +198,7 @@ class Trainer:
             "lr_on_stall": self.stall.state_dict() if self.stall is not None else None,
             "identity": identity(self.cfg),
             "threads": self.threads,
+            "cpu_kernels": cpu_kernels(),
         }
 
     def save_checkpoint(self) -> None:
@@ -250,6 +251,12 @@ class Trainer:
             log.warning("resuming with %d CPU threads where the checkpoint was written with %d: the numerics "
                         "differ slightly (summation order), so the run will not match an uninterrupted one "
                         "bit for bit; pass train.threads=%d to keep them", self.threads, saved_threads, saved_threads)
+        saved_kernels, kernels = state.get("cpu_kernels"), cpu_kernels()
+        if saved_kernels and saved_kernels.get("onednn") != kernels["onednn"] and self.device.type == "cpu":
+            log.warning("resuming with oneDNN's %s kernels where the checkpoint was written with %s ones (another "
+                        "CPU): convolutions round differently, so the run will not match an uninterrupted one; "
+                        "README, \"Numbers across machines\", says how to pin them", kernels["onednn"],
+                        saved_kernels["onednn"])
 
     @torch.no_grad()
     def save_samples(self, name: str) -> None:
@@ -450,6 +457,7 @@ def run_metadata(trainer: Trainer) -> dict:
         "device": str(trainer.device),
         "pid": os.getpid(),
         "threads": trainer.threads,
+        "cpu_kernels": cpu_kernels(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
         "torch": torch.__version__,
         "data_shape": list(trainer.data.shape),
