@@ -81,15 +81,16 @@ KERNEL_LEVELS = ("below AVX2", "AVX2", "AVX512")
 
 
 def _onednn_cap(value: str) -> str | None:
-    """The level an ONEDNN_MAX_CPU_ISA value caps oneDNN at (None: no cap)."""
-    value = value.strip().upper()
-    if not value or value in ("ALL", "DEFAULT"):
-        return None
-    if value.startswith(("AVX512", "AVX10")):
-        return "AVX512"
-    if value.startswith("AVX2"):
+    """The level an ONEDNN_MAX_CPU_ISA value caps oneDNN at (None: no cap). oneDNN matches the
+    value, case-blind, against its list of ISA names and ignores any other, so this does too."""
+    value = value.strip().lower()
+    if value in ("sse41", "avx"):
+        return "below AVX2"
+    if value in ("avx2", "avx2_vnni", "avx2_vnni_2"):
         return "AVX2"
-    return "below AVX2"
+    if value.startswith(("avx512_core", "avx10_")):
+        return "AVX512"
+    return None
 
 
 def cpu_kernels() -> dict:

@@ -254,7 +254,7 @@ class Trainer:
         saved_kernels, kernels = state.get("cpu_kernels"), cpu_kernels()
         if saved_kernels and saved_kernels.get("onednn") != kernels["onednn"] and self.device.type == "cpu":
             log.warning("resuming with oneDNN's %s kernels where the checkpoint was written with %s ones (another "
-                        "CPU): convolutions round differently, so the run will not match an uninterrupted one; "
+                        "CPU or ONEDNN_MAX_CPU_ISA): convolutions round differently, so the run will not match an uninterrupted one; "
                         "README, \"Numbers across machines\", says how to pin them", kernels["onednn"],
                         saved_kernels["onednn"])
 
