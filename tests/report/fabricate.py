@@ -33,11 +33,13 @@ def write_run(sweep: Path, *, model: str, loss: str, seed: Optional[int] = None,
               estimate: Optional[Sequence[float]] = None, quality: Optional[dict] = None, eval_every: int = 10,
               final_eval: Optional[dict] = None, message: str = "", stop_at: Optional[int] = None,
               log_lines: Sequence[str] = (), samples: bool = True, surface: bool = False,
-              extra_overrides: Sequence[str] = (), optim: Optional[dict] = None) -> Path:
+              extra_overrides: Sequence[str] = (), optim: Optional[dict] = None,
+              cpu_kernels: Optional[str] = None) -> Path:
     """One run folder named like Hydra names it. `estimate` has one value per logged iteration
     (1..stop_at or iters); `quality` maps a quality column to one value per evaluation point
     (every `eval_every` iterations); None leaves the quality columns out entirely. `optim` goes
-    to run.json's config as loss.optim (what the run ran with, overridden or not)."""
+    to run.json's config as loss.optim (what the run ran with, overridden or not); `cpu_kernels`
+    to run.json's cpu_kernels.onednn (None: not recorded, as in runs before it was)."""
     overrides = [f"model={model}", f"loss={loss}", *([f"seed={seed}"] if seed is not None else []),
                  *([f"data={data}"] if data != "fashion_mnist" else []), *extra_overrides, "train.threads=1"]
     name = ",".join(sorted(o for o in overrides if not o.startswith("train.threads")))
@@ -73,7 +75,8 @@ def write_run(sweep: Path, *, model: str, loss: str, seed: Optional[int] = None,
               "seed": seed if seed is not None else 0, "train": {"iters": iters}}
     (run / "run.json").write_text(json.dumps({
         "device": "cpu", "choices": {"model": model, "critic": critic, "loss": loss, "data": data,
-                                     "experiment": None}, "config": config}))
+                                     "experiment": None}, "config": config,
+        **({"cpu_kernels": {"aten": cpu_kernels, "onednn": cpu_kernels}} if cpu_kernels else {})}))
     if final_eval is not None:
         (run / "final_eval.json").write_text(json.dumps(final_eval))
     if samples:

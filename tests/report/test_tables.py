@@ -162,3 +162,19 @@ def test_the_trend_columns_are_in_the_tables(paper):
     assert 0 < wgan["improvement_last_window"] < 0.02
     md = (report / "summary.md").read_text()
     assert "| still improving |" in md and "last-window gain" in md and "rebound" in md
+
+
+def test_a_sweep_run_under_different_cpu_kernels_says_so_and_one_under_the_same_does_not(tmp_path):
+    from wgan_repro.report.tables import summary_markdown
+    settings, _ = load_config()
+    for sweep, kernels in ((tmp_path / "mixed", ("AVX512", "AVX2", "AVX2", None)),
+                           (tmp_path / "same", ("AVX2", "AVX2", None, None))):
+        for seed, kind in enumerate(kernels):
+            write_run(sweep, model="dcgan", loss="wgan", seed=seed, cpu_kernels=kind)
+        summary = summary_table(load_sweep(sweep), settings)
+        assert list(summary.sort_values("seed")["cpu_kernels"].fillna("")) == [k or "" for k in kernels]
+        text = summary_markdown(summary, None)
+        if sweep.name == "mixed":
+            assert "ran under different oneDNN kernels (AVX2: 2 runs, AVX512: 1 runs;" in text
+        else:
+            assert "Mixed CPU kernels" not in text

@@ -107,6 +107,7 @@ class Run:
     config: dict = field(default_factory=dict)  # the resolved config (run.json, else .hydra/config.yaml)
     objective: dict = field(default_factory=dict)  # run.json's `objective`: estimate name, reference line, ...
     overrides: frozenset = frozenset()        # its identifying (key, value) overrides, as a sweep expands them
+    cpu_kernels: str = ""                     # oneDNN's kernels (run.json's cpu_kernels.onednn); "" if not recorded
 
     @property
     def finished(self) -> bool:
@@ -288,6 +289,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
         notes=notes,
         config=config if isinstance(config, dict) else {},
         objective=meta.get("objective") or _objective_of_older_run(config),
+        cpu_kernels=str((meta.get("cpu_kernels") or {}).get("onednn") or "") if isinstance(meta.get("cpu_kernels"), dict) else "",
     )
 
 

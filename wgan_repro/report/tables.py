@@ -31,7 +31,7 @@ FINAL_PREFIX = "final_"
 # the smallest and largest logged value over the run of a critic diagnostic (SPECTRAL_COLUMNS)
 MIN_PREFIX, MAX_PREFIX = "min_", "max_"
 NUMBERS = ["iter", "iters", "wall_time", "final_estimate", *QUALITY_METRICS, *DERIVED[1:]]
-TEXT_TAIL = ["quality_metric", "still_improving", "improvement_basis", "metrics_source", "message"]
+TEXT_TAIL = ["quality_metric", "still_improving", "improvement_basis", "metrics_source", "message", "cpu_kernels"]
 DEFAULT_SETTINGS = {"median_filter_fraction": 0.02, "median_filter_max_rows": 501, "min_eval_points": 10,
                     "min_seeds": 3, "improvement_window_fraction": 0.25, "improvement_min_points": 4,
                     "improvement_max_spearman": -0.5, "improvement_min_range_drop": 0.02,
@@ -95,6 +95,7 @@ def run_row(run: Run, settings: dict) -> dict:
     row["quality_rebound"] = quality_rebound(run)
     row["metrics_source"] = " + ".join(sorted(sources))
     row["message"] = run.message
+    row["cpu_kernels"] = run.cpu_kernels or None
     for column in run.objective.get("logged") or []:      # the objective's own columns (run.json), e.g. k_t
         values = run.metrics[column].dropna() if column in run.metrics else []
         row[f"{FINAL_PREFIX}{column}"] = float(values.iloc[-1]) if len(values) else None
@@ -294,7 +295,11 @@ def seed_cells(summary: pd.DataFrame, seeds: pd.DataFrame) -> tuple[list, list]:
 def summary_markdown(summary: pd.DataFrame, seeds: Optional[pd.DataFrame]) -> str:
     """summary.md: the per-run table and, when a group has several seeds, the seed table."""
     header, rows = summary_cells(summary)
-    lines = ["# Summary", "", SUMMARY_NOTE, "", _md_row(header), _md_row(["---"] * len(header))]
+    lines = ["# Summary", "", SUMMARY_NOTE, ""]
+    mixed = mixed_kernels_note(summary)
+    if mixed:
+        lines += [mixed, ""]
+    lines += [_md_row(header), _md_row(["---"] * len(header))]
     lines += [_md_row(r) for r in rows]
     if seeds is not None:
         header, rows = seed_cells(summary, seeds)
@@ -302,6 +307,20 @@ def summary_markdown(summary: pd.DataFrame, seeds: Optional[pd.DataFrame]) -> st
                   _md_row(["---"] * len(header))]
         lines += [_md_row(r) for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def mixed_kernels_note(summary: pd.DataFrame) -> str:
+    """One line when the sweep's runs ran under different oneDNN kernels (summary.csv's
+    cpu_kernels), whose numbers differ at the same seed; "" otherwise."""
+    if "cpu_kernels" not in summary:
+        return ""
+    counts = summary["cpu_kernels"].dropna().value_counts().sort_index()
+    if len(counts) < 2:
+        return ""
+    kinds = ", ".join(f"{kernels}: {n} runs" for kernels, n in counts.items())
+    return (f"**Mixed CPU kernels.** This sweep's runs ran under different oneDNN kernels ({kinds}; column "
+            "cpu_kernels of summary.csv), which round differently: the same seed gives other numbers under each. "
+            "Start every run with ONEDNN_MAX_CPU_ISA=AVX2 to compare them (README, \"Numbers across machines\").")
 
 
 SUMMARY_NOTE = ("One row per run. Final numbers come from final_eval.json when the run wrote it, else from the "
