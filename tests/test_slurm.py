@@ -6,7 +6,8 @@ resume from their checkpoints and end with the metrics of an uninterrupted run:
 - `scontrol requeue <job>` (preemption, an admin): SLURM sends SIGTERM, the run saves a
   checkpoint and exits 143, SLURM starts the job again;
 - the job's time limit (`hydra.launcher.timeout_min=1`, the shortest SLURM has): SLURM sends
-  USR2 `signal_delay_s` before it, submitit's handler requeues the job (`max_num_timeout >= 1`).
+  USR2 `signal_delay_s` before it, the run saves a checkpoint of the iteration it reached and
+  hands the signal to submitit's handler, which requeues the job (`max_num_timeout >= 1`).
   SLURM checks time limits every 30 s, so the warning comes 29 to 59 s into a 1-minute job with
   signal_delay_s=1; the run is paused (SIGSTOP) at its halfway checkpoint until the warning
   comes (slurmstepd continues the task it signals), so that it outlasts its limit on any machine

@@ -333,12 +333,14 @@ class Trainer:
         self.save_real_samples()
         progress = Progress(cfg.iters, self.iter, cfg.progress)
         start = time.perf_counter() - self.elapsed
+        stop = StopSignal()
         try:
-            with StopSignal() as stop:
+            with stop:
                 return self._loop(writer, progress, start, stop)
         except BaseException as err:
-            write_status(self.run_dir, "failed", iter=self.iter, iters=cfg.iters,
-                         message=f"{type(err).__name__}: {err}")
+            if not (isinstance(err, SystemExit) and stop.handed_on):     # (a requeue keeps "running")
+                write_status(self.run_dir, "failed", iter=self.iter, iters=cfg.iters,
+                             message=f"{type(err).__name__}: {err}")
             raise
         finally:
             progress.close()
@@ -383,10 +385,15 @@ class Trainer:
                 self.save_checkpoint()
                 write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
             if stop.received and not last:
-                message = (f"stopped by signal {stop.received} at generator iteration {self.iter}; "
-                           "checkpoint saved: run the same command to resume")
+                if stop.received in stop.forwarded:
+                    message = (f"time-limit signal {stop.received} at generator iteration {self.iter}; checkpoint "
+                               "saved: submitit requeues the job, which resumes from it")
+                else:
+                    message = (f"stopped by signal {stop.received} at generator iteration {self.iter}; "
+                               "checkpoint saved: run the same command to resume")
                 log.warning(message)
                 write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters, message=message)
+                stop.hand_on()          # a forwarded signal: its own handler requeues the job and exits
                 return "stopped"
         self.save_samples("final")
         if not self.data.is_image:
@@ -418,11 +425,19 @@ def rows_to_host(rows: list[dict], logged=()) -> list[dict]:
 
 class StopSignal:
     """Turns SIGTERM (what SLURM and `kill` send) into a flag the loop checks after each
-    generator iteration, so the run saves a checkpoint before it exits."""
+    generator iteration, so the run saves a checkpoint before it exits.
+
+    The time-limit warning submitit asks SLURM for (SIGUSR2, or the signal named by
+    SUBMITIT_PREEMPT_SIGNAL) is caught the same way when a Python handler for it is installed
+    (submitit's, which requeues the job and exits at once): the loop saves a checkpoint first and
+    then hands the signal on to that handler (`hand_on`), so the requeued job resumes from the
+    iteration it had reached, not from the last periodic checkpoint."""
 
     def __init__(self, signals=(signal.SIGTERM,)):
         self.signals = signals
         self.received: Optional[int] = None
+        self.forwarded: set = set()       # signals whose previous handler runs after the checkpoint
+        self.handed_on = False
         self._previous: dict = {}
 
     def _handle(self, signum, frame) -> None:
@@ -432,11 +447,29 @@ class StopSignal:
         if threading.current_thread() is threading.main_thread():
             for s in self.signals:
                 self._previous[s] = signal.signal(s, self._handle)
+            warning = requeue_signal()
+            if warning is not None and warning not in self.signals and callable(signal.getsignal(warning)):
+                self._previous[warning] = signal.signal(warning, self._handle)
+                self.forwarded.add(warning)
         return self
+
+    def hand_on(self) -> None:
+        """Give a received forwarded signal to the handler it was meant for (after the checkpoint)."""
+        if self.received in self.forwarded:
+            handler = self._previous[self.received]
+            self.__exit__()
+            self.handed_on = True
+            handler(self.received, None)
 
     def __exit__(self, *exc) -> None:
         for s, handler in self._previous.items():
             signal.signal(s, handler)
+
+
+def requeue_signal() -> Optional[int]:
+    """The signal submitit's jobs take as the time-limit warning: SIGUSR2 unless
+    SUBMITIT_PREEMPT_SIGNAL names another (None when this platform has no such signal)."""
+    return getattr(signal, "SIG" + os.environ.get("SUBMITIT_PREEMPT_SIGNAL", "USR2"), None)
 
 
 def _last_line(err: Exception) -> str:
