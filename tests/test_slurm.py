@@ -158,6 +158,7 @@ LONG = ["experiment=smoke", "model=mlp", "loss=wgan", "eval.enabled=false", "tra
 HALFWAY = 100
 WARNED = re.compile(r"submitit WARNING \(([\d-]+ [\d:,]+)\) - Caught signal SIGUSR2 .*this job is timed-out")
 USR2_MASK = 1 << (signal.SIGUSR2 - 1)
+SAVED_AT_WARNING = re.compile(r"\]\[wgan_repro\.train\]\[WARNING\] - time-limit signal \d+ at generator iteration (\d+);")
 RESUMED = re.compile(
     r"^\[([\d-]+ [\d:,]+)\]\[wgan_repro\.train\]\[INFO\] - resuming from .* at generator iteration (\d+)", re.M)
 
@@ -262,12 +263,14 @@ def test_requeued_and_timed_out_jobs_resume_from_their_checkpoints(cluster, tmp_
         slurm = read_json(run / "run.json")["slurm"]
         assert slurm["job_id"] == job.job_id and slurm["restart_count"] >= 1
         log = "".join(p.read_text() for p in sorted(job.sweep.glob(f".submitit/{job.job_id}/*_log.*")))
+        resumes = [(datetime.strptime(t, "%Y-%m-%d %H:%M:%S,%f").timestamp(), int(i)) for t, i in RESUMED.findall(log)]
+        assert resumes and all(i >= 10 for _, i in resumes), f"{name}: not resumed from a checkpoint:\n{log[-3000:]}"
         if job is limit:                                 # when submitit's handler caught the warning
             caught = WARNED.search(log)
             assert caught, f"no time-limit signal in the job's log:\n{log[-3000:]}"
             job.interrupted_at = datetime.strptime(caught[1], "%Y-%m-%d %H:%M:%S,%f").timestamp()
-        resumes = [(datetime.strptime(t, "%Y-%m-%d %H:%M:%S,%f").timestamp(), int(i)) for t, i in RESUMED.findall(log)]
-        assert resumes and all(i >= 10 for _, i in resumes), f"{name}: not resumed from a checkpoint:\n{log[-3000:]}"
+            saved = SAVED_AT_WARNING.search(log)         # the run's checkpoint of the iteration it had reached
+            assert saved and resumes[0][1] == int(saved[1]), f"not resumed where the warning came:\n{log[-3000:]}"
         assert job.interrupted_at is not None and job.resumed_at is not None
         report.append(f"{name}: job {job.job_id}, restart_count {slurm['restart_count']}, resumed at iteration "
                       f"{resumes[0][1]} {resumes[0][0] - job.interrupted_at:.1f} s after the "

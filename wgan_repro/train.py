@@ -393,7 +393,9 @@ class Trainer:
                                "checkpoint saved: run the same command to resume")
                 log.warning(message)
                 write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters, message=message)
-                stop.hand_on()          # a forwarded signal: its own handler requeues the job and exits
+                if stop.hand_on():      # a forwarded signal whose handler returned (not rank 0): train on
+                    write_status(self.run_dir, "running", iter=self.iter, iters=cfg.iters)
+                    continue
                 return "stopped"
         self.save_samples("final")
         if not self.data.is_image:
@@ -441,25 +443,36 @@ class StopSignal:
         self._previous: dict = {}
 
     def _handle(self, signum, frame) -> None:
-        self.received = signum
+        if self.received not in self.forwarded:      # a SIGTERM after the warning must not cancel the requeue
+            self.received = signum
 
     def __enter__(self) -> "StopSignal":
         if threading.current_thread() is threading.main_thread():
-            for s in self.signals:
-                self._previous[s] = signal.signal(s, self._handle)
             warning = requeue_signal()
-            if warning is not None and warning not in self.signals and callable(signal.getsignal(warning)):
-                self._previous[warning] = signal.signal(warning, self._handle)
-                self.forwarded.add(warning)
+            for s in {*self.signals, *([warning] if warning is not None else [])}:
+                previous = signal.signal(s, self._handle) if s in self.signals else signal.getsignal(s)
+                if s == warning and callable(previous):  # submitit's handler (SIGTERM too, if it is named)
+                    if s not in self.signals:
+                        signal.signal(s, self._handle)
+                    self.forwarded.add(s)
+                if s in self.signals or s in self.forwarded:
+                    self._previous[s] = previous
         return self
 
-    def hand_on(self) -> None:
-        """Give a received forwarded signal to the handler it was meant for (after the checkpoint)."""
-        if self.received in self.forwarded:
-            handler = self._previous[self.received]
-            self.__exit__()
-            self.handed_on = True
-            handler(self.received, None)
+    def hand_on(self) -> bool:
+        """Give a received forwarded signal to the handler it was meant for (after the checkpoint).
+        submitit's handler requeues the job and exits; if a handler returns instead (submitit on a
+        task of rank > 0), the signals are caught again and True says the loop may go on."""
+        if self.received not in self.forwarded:
+            return False
+        handler = self._previous[self.received]
+        self.__exit__()
+        self.handed_on = True
+        handler(self.received, None)
+        self.handed_on, self.received = False, None
+        self.forwarded.clear()
+        self.__enter__()
+        return True
 
     def __exit__(self, *exc) -> None:
         for s, handler in self._previous.items():
