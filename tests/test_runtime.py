@@ -81,18 +81,22 @@ def test_a_process_started_beside_a_busy_one_makes_its_openmp_threads_sleep():
         hog.wait()
 
 
-def test_resuming_with_another_thread_count_says_so(compose_cfg, tmp_path, caplog):
-    smoke = ("experiment=smoke", "eval.enabled=false", "train.checkpoint_every=2", "device=cpu")
+@pytest.fixture()
+def keep_threads():
+    """The tests that train set torch's thread count; the ones after them get it back."""
     threads = torch.get_num_threads()
-    try:
-        first = Trainer(validate(compose_cfg(*smoke, "train.threads=1", "train.iters=2")), tmp_path)
-        assert first.fit() == "finished"
-        assert torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=False)["threads"] == 1
-        with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
-            resumed = Trainer(validate(compose_cfg(*smoke, "train.threads=2", "train.iters=4")), tmp_path)
-            assert resumed.fit() == "finished"
-    finally:
-        torch.set_num_threads(threads)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_resuming_with_another_thread_count_says_so(compose_cfg, tmp_path, caplog, keep_threads):
+    smoke = ("experiment=smoke", "eval.enabled=false", "train.checkpoint_every=2", "device=cpu")
+    first = Trainer(validate(compose_cfg(*smoke, "train.threads=1", "train.iters=2")), tmp_path)
+    assert first.fit() == "finished"
+    assert torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=False)["threads"] == 1
+    with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
+        resumed = Trainer(validate(compose_cfg(*smoke, "train.threads=2", "train.iters=4")), tmp_path)
+        assert resumed.fit() == "finished"
     lines = [r.getMessage() for r in caplog.records if "CPU threads" in r.getMessage()]
     assert lines == ["resuming with 2 CPU threads where the checkpoint was written with 1: the numerics differ "
                      "slightly (summation order), so the run will not match an uninterrupted one bit for bit; "
@@ -128,23 +132,19 @@ def test_cpu_kernels_follow_the_cpu_and_never_rise_above_it_under_a_onednn_cap(f
 
 
 def test_resuming_on_a_cpu_with_other_kernels_says_so_and_run_json_records_them(flags, compose_cfg, tmp_path,
-                                                                                 caplog, monkeypatch):
+                                                                                 caplog, monkeypatch, keep_threads):
     monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
     monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
     smoke = ("experiment=smoke", "eval.enabled=false", "train.checkpoint_every=2", "train.threads=1", "device=cpu")
-    threads = torch.get_num_threads()
-    try:
-        flags(AVX512)
-        assert Trainer(validate(compose_cfg(*smoke, "train.iters=2")), tmp_path).fit() == "finished"
-        assert torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=True)["cpu_kernels"]["onednn"] == "AVX512"
-        with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
-            assert Trainer(validate(compose_cfg(*smoke, "train.iters=4")), tmp_path).fit() == "finished"
-        assert not [r for r in caplog.records if "kernels" in r.getMessage()]      # same CPU: silent
-        flags(AVX2_ONLY)
-        with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
-            assert Trainer(validate(compose_cfg(*smoke, "train.iters=6")), tmp_path).fit() == "finished"
-    finally:
-        torch.set_num_threads(threads)
+    flags(AVX512)
+    assert Trainer(validate(compose_cfg(*smoke, "train.iters=2")), tmp_path).fit() == "finished"
+    assert torch.load(tmp_path / "checkpoints" / "last.pt", weights_only=True)["cpu_kernels"]["onednn"] == "AVX512"
+    with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
+        assert Trainer(validate(compose_cfg(*smoke, "train.iters=4")), tmp_path).fit() == "finished"
+    assert not [r for r in caplog.records if "kernels" in r.getMessage()]      # same CPU: silent
+    flags(AVX2_ONLY)
+    with caplog.at_level(logging.WARNING, logger="wgan_repro.train"):
+        assert Trainer(validate(compose_cfg(*smoke, "train.iters=6")), tmp_path).fit() == "finished"
     lines = [r.getMessage() for r in caplog.records if "kernels" in r.getMessage()]
     assert lines == ["resuming with oneDNN's AVX2 kernels where the checkpoint was written with AVX512 ones "
                      "(another CPU or ONEDNN_MAX_CPU_ISA): convolutions round differently, so the run will not match "

@@ -76,6 +76,7 @@ class Trainer:
         self.run_dir = Path(run_dir)
         self.device = resolve_device(cfg.device)
         self.threads = configure_threads(cfg.train.threads)
+        self.cpu_kernels = cpu_kernels()          # fixed for the process: run.json, checkpoints, resume check
         seed_everything(cfg.seed)
         self.data = load_dataset(cfg.data, "train", cfg.seed).to(self.device)
         self.sampler = BatchSampler(self.data, cfg.train.batch_size, seed=cfg.seed)
@@ -198,7 +199,7 @@ class Trainer:
             "lr_on_stall": self.stall.state_dict() if self.stall is not None else None,
             "identity": identity(self.cfg),
             "threads": self.threads,
-            "cpu_kernels": cpu_kernels(),
+            "cpu_kernels": self.cpu_kernels,
         }
 
     def save_checkpoint(self) -> None:
@@ -251,7 +252,7 @@ class Trainer:
             log.warning("resuming with %d CPU threads where the checkpoint was written with %d: the numerics "
                         "differ slightly (summation order), so the run will not match an uninterrupted one "
                         "bit for bit; pass train.threads=%d to keep them", self.threads, saved_threads, saved_threads)
-        saved_kernels, kernels = state.get("cpu_kernels"), cpu_kernels()
+        saved_kernels, kernels = state.get("cpu_kernels"), self.cpu_kernels
         if saved_kernels and saved_kernels.get("onednn") != kernels["onednn"] and self.device.type == "cpu":
             log.warning("resuming with oneDNN's %s kernels where the checkpoint was written with %s ones (another "
                         "CPU or ONEDNN_MAX_CPU_ISA): convolutions round differently, so the run will not match an uninterrupted one; "
@@ -448,15 +449,14 @@ class StopSignal:
 
     def __enter__(self) -> "StopSignal":
         if threading.current_thread() is threading.main_thread():
-            warning = requeue_signal()
-            for s in {*self.signals, *([warning] if warning is not None else [])}:
-                previous = signal.signal(s, self._handle) if s in self.signals else signal.getsignal(s)
-                if s == warning and callable(previous):  # submitit's handler (SIGTERM too, if it is named)
-                    if s not in self.signals:
-                        signal.signal(s, self._handle)
-                    self.forwarded.add(s)
-                if s in self.signals or s in self.forwarded:
-                    self._previous[s] = previous
+            for s in self.signals:
+                self._previous[s] = signal.signal(s, self._handle)
+            warning = requeue_signal()                   # submitit's handler (on SIGTERM too, if it is named)
+            if warning is not None:
+                if warning not in self._previous and callable(signal.getsignal(warning)):
+                    self._previous[warning] = signal.signal(warning, self._handle)
+                if callable(self._previous.get(warning)):
+                    self.forwarded.add(warning)
         return self
 
     def hand_on(self) -> bool:
@@ -503,7 +503,7 @@ def run_metadata(trainer: Trainer) -> dict:
         "device": str(trainer.device),
         "pid": os.getpid(),
         "threads": trainer.threads,
-        "cpu_kernels": cpu_kernels(),
+        "cpu_kernels": trainer.cpu_kernels,
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", ""),
         "torch": torch.__version__,
         "data_shape": list(trainer.data.shape),

@@ -8,7 +8,7 @@ import pytest
 from tests.report.fabricate import final_eval_file, final_image_eval, image_quality, rebounding, write_run
 from wgan_repro.report.claims import load_config
 from wgan_repro.report.collect import load_sweep
-from wgan_repro.report.tables import summary_table
+from wgan_repro.report.tables import summary_markdown, summary_table
 
 
 def row(summary, model, loss, seed=0):
@@ -165,7 +165,6 @@ def test_the_trend_columns_are_in_the_tables(paper):
 
 
 def test_a_sweep_run_under_different_cpu_kernels_says_so_and_one_under_the_same_does_not(tmp_path):
-    from wgan_repro.report.tables import summary_markdown
     settings, _ = load_config()
     for sweep, kernels in ((tmp_path / "mixed", ("AVX512", "AVX2", "AVX2", None)),
                            (tmp_path / "same", ("AVX2", "AVX2", None, None))):

@@ -248,6 +248,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
     notes = []
     status = _read_json(run_dir / STATUS_FILE)
     meta = _read_json(run_dir / RUN_FILE) or {}
+    kernels = meta.get("cpu_kernels")
     config = meta.get("config") or _read_yaml(run_dir / ".hydra" / "config.yaml") or {}
     overrides = _identity(_override_items(run_dir))
     final_eval = flatten_final_eval(_read_json(run_dir / FINAL_EVAL_FILE) or {})
@@ -289,7 +290,7 @@ def read_run(run_dir: Path, sweep: Path) -> Run:
         notes=notes,
         config=config if isinstance(config, dict) else {},
         objective=meta.get("objective") or _objective_of_older_run(config),
-        cpu_kernels=str((meta.get("cpu_kernels") or {}).get("onednn") or "") if isinstance(meta.get("cpu_kernels"), dict) else "",
+        cpu_kernels=str(kernels.get("onednn") or "") if isinstance(kernels, dict) else "",
     )
 
 
