@@ -276,7 +276,12 @@ def test_requeued_and_timed_out_jobs_resume_from_their_checkpoints(cluster, tmp_
                       f"{resumes[0][1]} {resumes[0][0] - job.interrupted_at:.1f} s after the "
                       f"{'requeue' if job is requeue else 'time-limit signal'}"
                       + (f" (paused {job.interrupted_at - job.paused_at:.0f} s before it)" if job.paused_at else ""))
-    states = cluster.run("sacct", "-o", "JobID,State,Restarts", "-P", "-j", limit.job_id, "-j", requeue.job_id)
-    states = [line.split("|") for line in states.splitlines()[1:]]      # what SLURM says: finished, restarted
+    settled = time.time() + 60       # the launcher has its results; SLURM may still be ending the jobs
+    while True:
+        states = cluster.run("sacct", "-o", "JobID,State,Restarts", "-P", "-j", limit.job_id, "-j", requeue.job_id)
+        states = [line.split("|") for line in states.splitlines()[1:]]  # what SLURM says: finished, restarted
+        if all(state not in ("PENDING", "RUNNING", "COMPLETING") for _, state, _ in states) or time.time() > settled:
+            break
+        time.sleep(0.5)
     assert len(states) == 2 and all(state == "COMPLETED" and int(restarts) >= 1 for _, state, restarts in states)
     print("\n" + "\n".join(report) + f"\n(interrupted runs and reference: {time.time() - started:.0f} s)")
