@@ -110,3 +110,4 @@ def test_without_a_python_handler_the_warning_is_left_alone_and_another_signal_c
         assert signal.getsignal(signal.SIGTERM) is submitits
     finally:
         signal.signal(signal.SIGTERM, before)
+

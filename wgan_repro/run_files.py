@@ -38,6 +38,16 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         raise
 
 
+def remove_orphan_temporaries(run_dir: Path) -> None:
+    """Delete the temporaries atomic_write_bytes leaves behind when its process is killed mid-write
+    (`.<name>.<random>.tmp`) anywhere in a run folder. Only the run's own process writes there
+    (run_lock), so when it starts every such file is an orphan."""
+    for tmp in Path(run_dir).rglob(".*.tmp"):
+        if tmp.is_file():
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+
+
 def atomic_torch_save(obj, path: Path) -> None:
     buffer = io.BytesIO()
     torch.save(obj, buffer)

@@ -36,6 +36,7 @@ from wgan_repro.run_files import (
     atomic_torch_save,
     atomic_write_bytes,
     read_json,
+    remove_orphan_temporaries,
     save_image_grid,
     save_point_scatter,
     write_json,
@@ -310,6 +311,7 @@ class Trainer:
     def fit(self) -> str:
         """Train to `train.iters` generator iterations; returns the final status."""
         cfg = self.cfg.train
+        remove_orphan_temporaries(self.run_dir)      # half-written files of a process killed in this folder
         checkpoint = self.run_dir / CHECKPOINT
         status = read_json(self.run_dir / "status.json") or {}
         resumed = cfg.resume and checkpoint.exists()
