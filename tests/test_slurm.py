@@ -102,6 +102,19 @@ def run_folders(sweep: Path) -> list[Path]:
     return sorted(p for p in sweep.iterdir() if p.is_dir() and not p.name.startswith(".") and p.name != "report")
 
 
+def settled_states(cluster, columns: str, *job_ids: str, timeout: float = 60) -> list[list[str]]:
+    """sacct's rows (the `columns`, split) for the jobs, once none is still pending, running or
+    completing, or after `timeout` s: the launcher has its results before SLURM has ended the jobs."""
+    settled = time.time() + timeout
+    while True:
+        lines = cluster.run("sacct", "-o", columns, "-P", *(arg for job in job_ids for arg in ("-j", job))).splitlines()
+        assert lines[0] == columns.replace(",", "|")
+        states = [line.split("|") for line in lines[1:]]
+        if all(row[1] not in ("PENDING", "RUNNING", "COMPLETING") for row in states) or time.time() > settled:
+            return states
+        time.sleep(0.5)
+
+
 def test_slurm_launcher_runs_a_smoke_sweep(cluster, tmp_path, fake_data_root):
     sweep = tmp_path / "sweep"
     # Each job caches its evaluation classifier in its own folder: two jobs that build the shared cache
@@ -126,9 +139,8 @@ def test_slurm_launcher_runs_a_smoke_sweep(cluster, tmp_path, fake_data_root):
     submission = next(sweep.glob(".submitit/*/*_submission.sh")).read_text()
     assert f"{shlex.quote(sys.executable)} -u -m submitit.core._submit" in submission
     # what submitit's job watcher reads: the sacct stand-in, from the controller
-    lines = cluster.run("sacct", "-o", "JobID,State,NodeList", "--parsable2", "-j", array_ids.pop()).splitlines()
-    assert lines[0] == "JobID|State|NodeList"
-    assert sorted(line.split("|")[1] for line in lines[1:]) == ["COMPLETED"] * 4
+    states = settled_states(cluster, "JobID,State,NodeList", array_ids.pop())
+    assert sorted(state for _, state, _ in states) == ["COMPLETED"] * 4
 
 
 def test_a_job_that_ends_without_a_result_ends_its_sweep(cluster, tmp_path, fake_data_root):
@@ -276,12 +288,6 @@ def test_requeued_and_timed_out_jobs_resume_from_their_checkpoints(cluster, tmp_
                       f"{resumes[0][1]} {resumes[0][0] - job.interrupted_at:.1f} s after the "
                       f"{'requeue' if job is requeue else 'time-limit signal'}"
                       + (f" (paused {job.interrupted_at - job.paused_at:.0f} s before it)" if job.paused_at else ""))
-    settled = time.time() + 60       # the launcher has its results; SLURM may still be ending the jobs
-    while True:
-        states = cluster.run("sacct", "-o", "JobID,State,Restarts", "-P", "-j", limit.job_id, "-j", requeue.job_id)
-        states = [line.split("|") for line in states.splitlines()[1:]]  # what SLURM says: finished, restarted
-        if all(state not in ("PENDING", "RUNNING", "COMPLETING") for _, state, _ in states) or time.time() > settled:
-            break
-        time.sleep(0.5)
+    states = settled_states(cluster, "JobID,State,Restarts", limit.job_id, requeue.job_id)  # finished, restarted
     assert len(states) == 2 and all(state == "COMPLETED" and int(restarts) >= 1 for _, state, restarts in states)
     print("\n" + "\n".join(report) + f"\n(interrupted runs and reference: {time.time() - started:.0f} s)")
